@@ -1,0 +1,1 @@
+"""PlateGuard: privacy-first ALPR backend."""
