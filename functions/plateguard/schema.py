@@ -1,0 +1,155 @@
+"""One source of truth for PlateGuard's storage resources.
+
+CDK (`cdk/`), local mode (`plateguard.local.provision`) and the pynamodb models (`plateguard.dal`)
+all read these definitions, and `tests/infra/test_schema_agreement.py` proves they agree.
+Keep this module free of AWS imports: CDK synthesis and the Lambda runtime both import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    keys: KeySpec
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table: `logical_id` names it in CDK and local mode; `env_var` carries its name."""
+
+    logical_id: str
+    env_var: str
+    keys: KeySpec
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+    description: str = ""
+
+    @property
+    def key_attributes(self) -> list[str]:
+        """Every attribute that appears in a key of the table or one of its indexes (all strings)."""
+        names: list[str] = []
+        for spec in (self.keys, *(index.keys for index in self.indexes)):
+            for name in (spec.partition_key, spec.sort_key):
+                if name and name not in names:
+                    names.append(name)
+        return names
+
+
+TTL_ATTRIBUTE = "expires_at"
+
+# Reads: one item per plate read. An exact-plate search is one Query on pk = "{agency}#{plate}",
+# its cost proportional to the matches; camera and day indexes serve the windowed searches.
+READS = TableSpec(
+    logical_id="ReadsTable",
+    env_var="READS_TABLE_NAME",
+    keys=KeySpec("pk", "sk"),  # pk: AGENCY#PLATE, sk: CAPTURED_AT#READ_ID
+    indexes=(
+        IndexSpec("by-camera", KeySpec("camera_pk", "sk")),  # camera_pk: AGENCY#CAMERA
+        IndexSpec("by-day", KeySpec("day_pk", "sk")),  # day_pk: AGENCY#YYYY-MM-DD
+        IndexSpec("by-id", KeySpec("read_id")),
+    ),
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="Plate reads with retention TTL",
+)
+
+# Image outcomes: exactly one item per uploaded object (reads stored, no plate, or quarantined).
+IMAGES = TableSpec(
+    logical_id="ImagesTable",
+    env_var="IMAGES_TABLE_NAME",
+    keys=KeySpec("source_key"),
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="Outcome of every uploaded image",
+)
+
+CAMERAS = TableSpec(
+    logical_id="CamerasTable",
+    env_var="CAMERAS_TABLE_NAME",
+    keys=KeySpec("agency", "camera_id"),
+    description="Camera registry: which cameras exist, their agency and location",
+)
+
+HOTLIST = TableSpec(
+    logical_id="HotListTable",
+    env_var="HOTLIST_TABLE_NAME",
+    keys=KeySpec("agency", "entry_key"),  # entry_key: LIST#PLATE
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="Hot-list entries per agency",
+)
+
+ALERTS = TableSpec(
+    logical_id="AlertsTable",
+    env_var="ALERTS_TABLE_NAME",
+    keys=KeySpec("agency", "alert_id"),
+    ttl_attribute=TTL_ATTRIBUTE,
+    description="Hot-list alerts raised from reads",
+)
+
+USERS = TableSpec(
+    logical_id="UsersTable",
+    env_var="USERS_TABLE_NAME",
+    keys=KeySpec("principal_arn"),
+    indexes=(IndexSpec("by-agency", KeySpec("agency", "principal_arn")),),
+    description="User registry: IAM principal to agency, role, status and training",
+)
+
+AUDIT = TableSpec(
+    logical_id="AuditTable",
+    env_var="AUDIT_TABLE_NAME",
+    keys=KeySpec("agency", "seq"),  # seq: zero-padded sequence number of the agency's hash chain
+    description="Hash-chained search audit trail (queryable copy; the WORM copy is in S3)",
+)
+
+TABLES: tuple[TableSpec, ...] = (READS, IMAGES, CAMERAS, HOTLIST, ALERTS, USERS, AUDIT)
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    logical_id: str
+    env_var: str
+    object_lock_days: int | None = None
+    prefixes: tuple[str, ...] = field(default_factory=tuple)
+
+
+IMAGES_BUCKET = BucketSpec(
+    logical_id="ImagesBucket",
+    env_var="IMAGES_BUCKET_NAME",
+    prefixes=("incoming/", "crops/", "quarantine/"),
+)
+AUDIT_BUCKET = BucketSpec(logical_id="AuditBucket", env_var="AUDIT_BUCKET_NAME", object_lock_days=365)
+BUCKETS: tuple[BucketSpec, ...] = (IMAGES_BUCKET, AUDIT_BUCKET)
+
+INCOMING_PREFIX = "incoming/"
+CROPS_PREFIX = "crops/"
+QUARANTINE_PREFIX = "quarantine/"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    env_var: str
+    dead_letter_max_receives: int = 5
+
+
+INGEST_QUEUE = QueueSpec(logical_id="IngestQueue", env_var="INGEST_QUEUE_URL")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    logical_id: str
+    env_var: str
+
+
+ALERT_TOPIC = TopicSpec(logical_id="AlertTopic", env_var="ALERT_TOPIC_ARN")
+
+# Ingest Lambda timeout; the queue's visibility timeout is 6x this (AWS guidance for SQS sources).
+INGEST_FUNCTION_TIMEOUT_SECONDS = 60
+INGEST_VISIBILITY_TIMEOUT_SECONDS = 6 * INGEST_FUNCTION_TIMEOUT_SECONDS
