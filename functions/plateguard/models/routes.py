@@ -1,0 +1,42 @@
+"""The officer API's route catalogue: which roles may call which route.
+
+The API handler enforces it per request, and CDK turns it into one IAM managed policy per role that
+allows `execute-api:Invoke` only on that role's routes, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway resource path, e.g. /reads/{read_id}
+    roles: frozenset[Role]
+    summary: str
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/reads", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Search plate reads"),
+    Route("GET", "/reads/{read_id}", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Fetch one read"),
+    Route("GET", "/audit", frozenset({Role.AUDITOR, Role.SUPERVISOR}), "Query the search audit trail"),
+    Route("GET", "/users", frozenset({Role.ADMIN}), "List user accounts"),
+    Route("PUT", "/users/{user_id}", frozenset({Role.ADMIN}), "Create or update a user account"),
+    Route("GET", "/openapi.json", ALL_ROLES, "OpenAPI document"),
+)
+
+
+def routes_for(role: Role) -> list[Route]:
+    return [route for route in ROUTES if role in route.roles]
