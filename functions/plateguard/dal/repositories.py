@@ -1,0 +1,221 @@
+"""DynamoDB repositories (pynamodb): the only place that knows item layouts and key formats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
+from plateguard.models.records import (
+    Alert,
+    AlertStatus,
+    Camera,
+    HotListEntry,
+    ImageOutcome,
+    Outcome,
+    PlateReadRecord,
+)
+
+
+def read_pk(agency: str, plate: str) -> str:
+    return f"{agency}#{plate}"
+
+
+def read_sk(captured_at: datetime, read_id: str) -> str:
+    return f"{captured_at.astimezone(UTC).isoformat(timespec='milliseconds')}#{read_id}"
+
+
+def camera_pk(agency: str, camera_id: str) -> str:
+    return f"{agency}#{camera_id}"
+
+
+def day_pk(agency: str, captured_at: datetime) -> str:
+    return f"{agency}#{captured_at.astimezone(UTC):%Y-%m-%d}"
+
+
+def read_from_item(item: ReadItem) -> PlateReadRecord:
+    return PlateReadRecord(
+        read_id=item.read_id,
+        agency=item.agency,
+        camera_id=item.camera_id,
+        captured_at=item.captured_at,
+        plate=item.plate,
+        raw_text=item.raw_text,
+        confidence=float(item.confidence),
+        char_confidences=tuple(float(c) for c in item.char_confidences or ()),
+        alternatives=tuple((str(t), float(c)) for t, c in item.alternatives or ()),
+        box=tuple(int(v) for v in item.box),  # type: ignore[arg-type]
+        crop_key=item.crop_key,
+        source_key=item.source_key,
+        lat=float(item.lat),
+        lon=float(item.lon),
+        heading=None if item.heading is None else float(item.heading),
+        low_confidence=bool(item.low_confidence),
+        hit=bool(item.hit),
+        expires_at=int(item.expires_at),
+    )
+
+
+class DynamoIngestRepository:
+    """Implements plateguard.logic.ingest.IngestRepository."""
+
+    def get_camera(self, agency: str, camera_id: str) -> Camera | None:
+        try:
+            item = CameraItem.get(agency, camera_id)
+        except CameraItem.DoesNotExist:
+            return None
+        return Camera(agency, camera_id, item.name, float(item.lat), float(item.lon), bool(item.active))
+
+    def put_camera(self, camera: Camera) -> None:
+        CameraItem(
+            camera.agency, camera.camera_id, name=camera.name, lat=camera.lat, lon=camera.lon, active=camera.active
+        ).save()
+
+    def get_outcome(self, source_key: str) -> ImageOutcome | None:
+        try:
+            item = ImageItem.get(source_key, consistent_read=True)
+        except ImageItem.DoesNotExist:
+            return None
+        return ImageOutcome(
+            source_key=item.source_key,
+            outcome=Outcome(item.outcome),
+            processed_at=item.processed_at,
+            expires_at=int(item.expires_at),
+            agency=item.agency,
+            camera_id=item.camera_id,
+            reason=item.reason,
+            detail=item.detail,
+            quarantine_key=item.quarantine_key,
+            read_ids=tuple(item.read_ids or ()),
+            alert_ids=tuple(item.alert_ids or ()),
+        )
+
+    def put_outcome(self, outcome: ImageOutcome) -> None:
+        ImageItem(
+            outcome.source_key,
+            outcome=outcome.outcome.value,
+            processed_at=outcome.processed_at,
+            agency=outcome.agency,
+            camera_id=outcome.camera_id,
+            reason=outcome.reason,
+            detail=outcome.detail,
+            quarantine_key=outcome.quarantine_key,
+            read_ids=list(outcome.read_ids),
+            alert_ids=list(outcome.alert_ids),
+            expires_at=outcome.expires_at,
+        ).save()
+
+    def put_read(self, record: PlateReadRecord) -> None:
+        ReadItem(
+            read_pk(record.agency, record.plate),
+            read_sk(record.captured_at, record.read_id),
+            camera_pk=camera_pk(record.agency, record.camera_id),
+            day_pk=day_pk(record.agency, record.captured_at),
+            read_id=record.read_id,
+            agency=record.agency,
+            camera_id=record.camera_id,
+            captured_at=record.captured_at,
+            plate=record.plate,
+            raw_text=record.raw_text,
+            confidence=record.confidence,
+            char_confidences=list(record.char_confidences),
+            alternatives=[list(alt) for alt in record.alternatives],
+            box=list(record.box),
+            crop_key=record.crop_key,
+            source_key=record.source_key,
+            lat=record.lat,
+            lon=record.lon,
+            heading=record.heading,
+            low_confidence=record.low_confidence,
+            hit=record.hit,
+            expires_at=record.expires_at,
+        ).save()
+
+    def reads_for_plate(self, agency: str, plate: str) -> Iterator[PlateReadRecord]:
+        """Every stored read of one plate (expired ones included: callers filter on expiry)."""
+        for item in ReadItem.query(read_pk(agency, plate)):
+            yield read_from_item(item)
+
+    def reads_for_source(self, source_key: str, read_ids: tuple[str, ...]) -> list[PlateReadRecord]:
+        records = []
+        for read_id in read_ids:
+            records.extend(read_from_item(item) for item in ReadItem.by_id.query(read_id))
+        return [r for r in records if r.source_key == source_key]
+
+    def get_alert(self, agency: str, alert_id: str) -> Alert | None:
+        try:
+            item = AlertItem.get(agency, alert_id, consistent_read=True)
+        except AlertItem.DoesNotExist:
+            return None
+        return Alert(
+            alert_id=item.alert_id,
+            agency=item.agency,
+            read_id=item.read_id,
+            plate=item.plate,
+            list_name=item.list_name,
+            list_type=item.list_type,
+            priority=item.priority,
+            reason=item.reason,
+            case_number=item.case_number,
+            camera_id=item.camera_id,
+            camera_name=item.camera_name,
+            captured_at=item.captured_at,
+            confidence=float(item.confidence),
+            match_quality=item.match_quality,
+            crop_key=item.crop_key,
+            created_at=item.created_at,
+            expires_at=int(item.expires_at),
+            status=AlertStatus(item.status),
+        )
+
+    def put_alert(self, alert: Alert) -> None:
+        AlertItem(
+            alert.agency,
+            alert.alert_id,
+            read_id=alert.read_id,
+            plate=alert.plate,
+            list_name=alert.list_name,
+            list_type=alert.list_type,
+            priority=alert.priority,
+            reason=alert.reason,
+            case_number=alert.case_number,
+            camera_id=alert.camera_id,
+            camera_name=alert.camera_name,
+            captured_at=alert.captured_at,
+            confidence=alert.confidence,
+            match_quality=alert.match_quality,
+            crop_key=alert.crop_key,
+            created_at=alert.created_at,
+            status=alert.status.value,
+            expires_at=alert.expires_at,
+        ).save()
+
+    def hotlist_entries(self, agency: str) -> list[HotListEntry]:
+        return [
+            HotListEntry(
+                agency=item.agency,
+                list_name=item.list_name,
+                plate=item.plate,
+                list_type=item.list_type,
+                priority=item.priority,
+                reason=item.reason,
+                case_number=item.case_number,
+                expires_at=int(item.expires_at),
+                state=item.state,
+            )
+            for item in HotListItem.query(agency)
+        ]
+
+    def put_hotlist_entry(self, entry: HotListEntry) -> None:
+        HotListItem(
+            entry.agency,
+            f"{entry.list_name}#{entry.plate}",
+            list_name=entry.list_name,
+            plate=entry.plate,
+            list_type=entry.list_type,
+            priority=entry.priority,
+            reason=entry.reason,
+            case_number=entry.case_number,
+            state=entry.state,
+            expires_at=entry.expires_at,
+        ).save()

@@ -1,0 +1,163 @@
+"""pynamodb models: the item shapes of the tables defined in plateguard.schema.
+
+Table names are bound at run time (`bind_tables`) from settings, never at import time.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from plateguard import schema
+
+
+class _Unbound:
+    table_name = "unbound"
+    region = "us-west-2"
+    host: str | None = None
+
+
+class ReadsByCamera(GlobalSecondaryIndex["ReadItem"]):
+    class Meta:
+        index_name = schema.READS.indexes[0].name
+        projection = AllProjection()
+
+    camera_pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class ReadsByDay(GlobalSecondaryIndex["ReadItem"]):
+    class Meta:
+        index_name = schema.READS.indexes[1].name
+        projection = AllProjection()
+
+    day_pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class ReadsById(GlobalSecondaryIndex["ReadItem"]):
+    class Meta:
+        index_name = schema.READS.indexes[2].name
+        projection = AllProjection()
+
+    read_id = UnicodeAttribute(hash_key=True)
+
+
+class ReadItem(Model):
+    Meta = type("Meta", (_Unbound,), {})
+    pk = UnicodeAttribute(hash_key=True)  # AGENCY#PLATE
+    sk = UnicodeAttribute(range_key=True)  # CAPTURED_AT#READ_ID
+    camera_pk = UnicodeAttribute()  # AGENCY#CAMERA
+    day_pk = UnicodeAttribute()  # AGENCY#YYYY-MM-DD
+    read_id = UnicodeAttribute()
+    agency = UnicodeAttribute()
+    camera_id = UnicodeAttribute()
+    captured_at = UTCDateTimeAttribute()
+    plate = UnicodeAttribute()
+    raw_text = UnicodeAttribute()
+    confidence = NumberAttribute()
+    char_confidences = ListAttribute(of=NumberAttribute, default=list)
+    alternatives = JSONAttribute(default=list)
+    box = ListAttribute(of=NumberAttribute)
+    crop_key = UnicodeAttribute()
+    source_key = UnicodeAttribute()
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+    heading = NumberAttribute(null=True)
+    low_confidence = BooleanAttribute(default=False)
+    hit = BooleanAttribute(default=False)
+    expires_at = NumberAttribute()
+
+    by_camera = ReadsByCamera()
+    by_day = ReadsByDay()
+    by_id = ReadsById()
+
+
+class ImageItem(Model):
+    Meta = type("Meta", (_Unbound,), {})
+    source_key = UnicodeAttribute(hash_key=True)
+    outcome = UnicodeAttribute()
+    processed_at = UTCDateTimeAttribute()
+    agency = UnicodeAttribute(null=True)
+    camera_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    quarantine_key = UnicodeAttribute(null=True)
+    read_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    alert_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    expires_at = NumberAttribute()
+
+
+class CameraItem(Model):
+    Meta = type("Meta", (_Unbound,), {})
+    agency = UnicodeAttribute(hash_key=True)
+    camera_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+    active = BooleanAttribute(default=True)
+
+
+class HotListItem(Model):
+    Meta = type("Meta", (_Unbound,), {})
+    agency = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # LIST#PLATE
+    list_name = UnicodeAttribute()
+    plate = UnicodeAttribute()
+    list_type = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    case_number = UnicodeAttribute()
+    state = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+class AlertItem(Model):
+    Meta = type("Meta", (_Unbound,), {})
+    agency = UnicodeAttribute(hash_key=True)
+    alert_id = UnicodeAttribute(range_key=True)
+    read_id = UnicodeAttribute()
+    plate = UnicodeAttribute()
+    list_name = UnicodeAttribute()
+    list_type = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    case_number = UnicodeAttribute()
+    camera_id = UnicodeAttribute()
+    camera_name = UnicodeAttribute()
+    captured_at = UTCDateTimeAttribute()
+    confidence = NumberAttribute()
+    match_quality = UnicodeAttribute()
+    crop_key = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+# Model class for each table spec; tests check the keys agree with plateguard.schema.
+MODELS_BY_TABLE: dict[str, type[Model]] = {
+    schema.READS.logical_id: ReadItem,
+    schema.IMAGES.logical_id: ImageItem,
+    schema.CAMERAS.logical_id: CameraItem,
+    schema.HOTLIST.logical_id: HotListItem,
+    schema.ALERTS.logical_id: AlertItem,
+}
+
+
+def bind_tables(table_names: dict[str, str], region: str, host: str | None) -> None:
+    """Point each model at its table (logical id -> physical name) and endpoint."""
+    for logical_id, model in MODELS_BY_TABLE.items():
+        if logical_id not in table_names:
+            continue
+        model.Meta.table_name = table_names[logical_id]
+        model.Meta.region = region
+        model.Meta.host = host
+        model._connection = None  # drop a connection cached for a previous binding

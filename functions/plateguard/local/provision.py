@@ -1,0 +1,136 @@
+"""Provision PlateGuard's resources with boto3 from plateguard.schema (the same source CDK uses).
+
+Used by local mode against moto's server and by the integration tests against moto.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from plateguard import schema
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    region: str
+    table_names: dict[str, str]  # logical id -> name
+    images_bucket: str
+    audit_bucket: str
+    ingest_queue_url: str
+    ingest_queue_arn: str
+    dead_letter_queue_url: str
+    alert_topic_arn: str
+    inbox_queue_url: str
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables the handlers read (the same names CDK sets)."""
+        env = {spec.env_var: self.table_names[spec.logical_id] for spec in schema.TABLES}
+        env[schema.IMAGES_BUCKET.env_var] = self.images_bucket
+        env[schema.AUDIT_BUCKET.env_var] = self.audit_bucket
+        env[schema.INGEST_QUEUE.env_var] = self.ingest_queue_url
+        env[schema.ALERT_TOPIC.env_var] = self.alert_topic_arn
+        env["AWS_REGION"] = self.region
+        return env
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def table_definition(spec: schema.TableSpec, name: str) -> dict[str, Any]:
+    """CreateTable arguments for a TableSpec (all key attributes are strings)."""
+
+    def key_schema(keys: schema.KeySpec) -> list[dict[str, str]]:
+        result = [{"AttributeName": keys.partition_key, "KeyType": "HASH"}]
+        if keys.sort_key:
+            result.append({"AttributeName": keys.sort_key, "KeyType": "RANGE"})
+        return result
+
+    definition: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": key_schema(spec.keys),
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in spec.key_attributes],
+    }
+    if spec.indexes:
+        definition["GlobalSecondaryIndexes"] = [
+            {"IndexName": index.name, "KeySchema": key_schema(index.keys), "Projection": {"ProjectionType": "ALL"}}
+            for index in spec.indexes
+        ]
+    return definition
+
+
+def provision(session_clients: dict[str, Any], region: str, prefix: str = "plateguard-local") -> LocalResources:
+    """Create every table, bucket, queue and topic; wire S3 -> SQS and SNS -> inbox queue."""
+    dynamodb, s3, sqs, sns = (session_clients[n] for n in ("dynamodb", "s3", "sqs", "sns"))
+    table_names = {}
+    for spec in schema.TABLES:
+        name = f"{prefix}-{spec.logical_id.removesuffix('Table').lower()}"
+        dynamodb.create_table(**table_definition(spec, name))
+        if spec.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
+            )
+        table_names[spec.logical_id] = name
+
+    images_bucket = f"{prefix}-images"
+    audit_bucket = f"{prefix}-audit"
+    bucket_args: dict[str, Any] = {}
+    if region != "us-east-1":
+        bucket_args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(Bucket=images_bucket, **bucket_args)
+    s3.put_bucket_versioning(Bucket=images_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.create_bucket(Bucket=audit_bucket, ObjectLockEnabledForBucket=True, **bucket_args)
+    s3.put_object_lock_configuration(
+        Bucket=audit_bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": schema.AUDIT_BUCKET.object_lock_days}},
+        },
+    )
+
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-ingest-dlq")["QueueUrl"]
+    dlq_arn = _queue_arn(sqs, dlq_url)
+    queue_url = sqs.create_queue(
+        QueueName=f"{prefix}-ingest",
+        Attributes={
+            "VisibilityTimeout": str(schema.INGEST_VISIBILITY_TIMEOUT_SECONDS),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(schema.INGEST_QUEUE.dead_letter_max_receives)}
+            ),
+        },
+    )["QueueUrl"]
+    queue_arn = _queue_arn(sqs, queue_url)
+    s3.put_bucket_notification_configuration(
+        Bucket=images_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": schema.INCOMING_PREFIX}]}},
+                }
+            ]
+        },
+    )
+
+    topic_arn = sns.create_topic(Name=f"{prefix}-alerts")["TopicArn"]
+    inbox_url = sqs.create_queue(QueueName=f"{prefix}-device-inbox")["QueueUrl"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=_queue_arn(sqs, inbox_url))
+
+    return LocalResources(
+        region=region,
+        table_names=table_names,
+        images_bucket=images_bucket,
+        audit_bucket=audit_bucket,
+        ingest_queue_url=queue_url,
+        ingest_queue_arn=queue_arn,
+        dead_letter_queue_url=dlq_url,
+        alert_topic_arn=topic_arn,
+        inbox_queue_url=inbox_url,
+    )
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])

@@ -1,0 +1,244 @@
+"""`plateguard local`: the embedded local AWS (moto's ThreadedMotoServer on 127.0.0.1).
+
+Provisions the same resources as CDK (from plateguard.schema), runs the real ingest handler behind a
+local SQS event-source dispatcher, and watches a "device inbox" queue subscribed to the alert topic.
+One instance per state directory: a lock file guards it, `.plateguard/local.json` advertises it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from plateguard.local.dispatcher import QueueDispatcher
+from plateguard.local.provision import LocalResources, provision
+
+DEFAULT_STATE_DIR = Path(".plateguard")
+LOCAL_REGION = "us-west-2"
+_SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "sts")
+# Local mode never talks to real AWS: these fixed, fake credentials are what moto accepts.
+_LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "plateguard-local",
+    "AWS_SECRET_ACCESS_KEY": "plateguard-local-secret",
+    "AWS_SESSION_TOKEN": "",
+    "AWS_DEFAULT_REGION": LOCAL_REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_SERVICE_NAME": "plateguard",
+}
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+def read_state(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, Any] | None:
+    """The running local environment's description, or None."""
+    path = state_dir / "local.json"
+    if not path.exists():
+        return None
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalEnvironment:
+    def __init__(
+        self,
+        state_dir: Path = DEFAULT_STATE_DIR,
+        port: int = 0,
+        on_alert: Callable[[dict[str, Any]], None] | None = None,
+        seed: bool = True,
+    ) -> None:
+        self.state_dir = state_dir
+        self.port = port
+        self.on_alert = on_alert
+        self.seed = seed
+        self.alerts: list[dict[str, Any]] = []
+        self.resources: LocalResources | None = None
+        self.endpoint_url = ""
+        self.state: dict[str, Any] = {}
+        self._lock_file: Any = None
+        self._server: Any = None
+        self._dispatcher: QueueDispatcher | None = None
+        self._stop = threading.Event()
+        self._inbox_thread: threading.Thread | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> LocalEnvironment:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._acquire_lock()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        port = self.port or _free_port()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server.start()
+        self.port = port
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        self._set_env({**_LOCAL_ENV, "AWS_ENDPOINT_URL": self.endpoint_url, "AWS_REGION": LOCAL_REGION})
+        clients = {name: self.client(name) for name in _SERVICES}
+        self.resources = provision(clients, LOCAL_REGION)
+        self._set_env(self.resources.environment())
+        _reset_cached_configuration()
+
+        from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch
+
+        deps = get_ingest_dependencies()  # binds the tables and loads the ONNX reader once, up front
+        if self.seed:
+            from plateguard.local.seed import seed_demo_data
+
+            seed_demo_data(deps.repository)  # type: ignore[arg-type]
+        self._dispatcher = QueueDispatcher(
+            clients["sqs"],
+            self.resources.ingest_queue_url,
+            self.resources.ingest_queue_arn,
+            LOCAL_REGION,
+            handle_ingest_batch,
+        )
+        self._dispatcher.start()
+        self._inbox_thread = threading.Thread(target=self._watch_inbox, name="device-inbox", daemon=True)
+        self._inbox_thread.start()
+        self.state = {
+            "aws_endpoint_url": self.endpoint_url,
+            "region": LOCAL_REGION,
+            "images_bucket": self.resources.images_bucket,
+            "audit_bucket": self.resources.audit_bucket,
+            "ingest_queue_url": self.resources.ingest_queue_url,
+            "dead_letter_queue_url": self.resources.dead_letter_queue_url,
+            "alert_topic_arn": self.resources.alert_topic_arn,
+            "inbox_queue_url": self.resources.inbox_queue_url,
+            "tables": self.resources.table_names,
+            "pid": os.getpid(),
+        }
+        self.write_state()
+
+    def write_state(self) -> None:
+        path = self.state_dir / "local.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=2))
+        tmp.replace(path)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._dispatcher:
+            self._dispatcher.stop()
+        if self._inbox_thread:
+            self._inbox_thread.join(timeout=5)
+        if self._server:
+            with contextlib.suppress(Exception):
+                self._server.stop()
+            self._server = None
+        with contextlib.suppress(FileNotFoundError):
+            (self.state_dir / "local.json").unlink()
+        self._restore_env()
+        _reset_cached_configuration()
+        if self._lock_file:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=LOCAL_REGION,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    @property
+    def dispatcher_errors(self) -> list[str]:
+        return self._dispatcher.errors if self._dispatcher else []
+
+    def _acquire_lock(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lock_file = (self.state_dir / "local.lock").open("a+")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            lock_file.close()
+            state = read_state(self.state_dir) or {}
+            raise AlreadyRunning(
+                f"plateguard local is already running (pid {state.get('pid', '?')}, "
+                f"{state.get('aws_endpoint_url', 'endpoint unknown')}); stop it first"
+            ) from exc
+        self._lock_file = lock_file
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    def _watch_inbox(self) -> None:
+        assert self.resources is not None
+        sqs = self.client("sqs")
+        while not self._stop.is_set():
+            try:
+                response = sqs.receive_message(
+                    QueueUrl=self.resources.inbox_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+                )
+            except Exception:
+                if self._stop.wait(1):
+                    return
+                continue
+            for message in response.get("Messages", []):
+                envelope = json.loads(message["Body"])
+                alert = json.loads(envelope["Message"])
+                alert["message_attributes"] = {
+                    k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()
+                }
+                self.alerts.append(alert)
+                if self.on_alert:
+                    self.on_alert(alert)
+                sqs.delete_message(QueueUrl=self.resources.inbox_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _reset_cached_configuration() -> None:
+    """Settings and clients are cached per process; a new environment must not see old ones."""
+    from plateguard.dal.clients import aws_client
+    from plateguard.handlers.ingest import get_ingest_dependencies
+    from plateguard.models.settings import get_ingest_settings
+
+    get_ingest_settings.cache_clear()
+    get_ingest_dependencies.cache_clear()
+    aws_client.cache_clear()

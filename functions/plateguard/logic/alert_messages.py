@@ -1,0 +1,73 @@
+"""SNS alert payloads: one message, a body per protocol (MessageStructure=json).
+
+Phones get the minimum (plate, list, priority, camera, time, ids); the crop is never embedded and
+is fetched through the audited API. Every payload carries the visual-confirmation notice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from plateguard.models.records import Alert
+
+CONFIRMATION_NOTICE = (
+    "Visually confirm the plate against the image and re-check the hot-list record before any enforcement action."
+)
+SMS_LIMIT = 160
+
+
+def alert_summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "agency": alert.agency,
+        "plate": alert.plate,
+        "list": alert.list_name,
+        "list_type": alert.list_type,
+        "priority": alert.priority,
+        "camera_id": alert.camera_id,
+        "camera_name": alert.camera_name,
+        "captured_at": alert.captured_at.isoformat(),
+        "confidence": round(alert.confidence, 3),
+        "match_quality": alert.match_quality,
+        "read_id": alert.read_id,
+        "notice": CONFIRMATION_NOTICE,
+    }
+
+
+def sms_text(alert: Alert) -> str:
+    text = (
+        f"ALPR {alert.priority.upper()} {alert.list_type}: {alert.plate} at {alert.camera_name} "
+        f"{alert.captured_at:%H:%M}Z conf {alert.confidence:.2f} {alert.match_quality}. "
+        "Confirm visually before acting."
+    )
+    return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
+
+
+def build_sns_message(alert: Alert) -> str:
+    """The Message for sns.publish(MessageStructure='json')."""
+    summary = alert_summary(alert)
+    push = {k: summary[k] for k in ("alert_id", "plate", "list_type", "priority", "camera_name", "captured_at")}
+    push["deep_link"] = f"plateguard://alerts/{alert.alert_id}"
+    title = f"{alert.priority.upper()} hot-list hit {alert.plate}"
+    detail = {**summary, "reason": alert.reason, "case_number": alert.case_number}
+    bodies = {
+        "default": json.dumps(summary),
+        "sms": sms_text(alert),
+        "email": "\n".join([title, "", *(f"{k}: {v}" for k, v in detail.items())]),
+        "https": json.dumps(detail),
+        "APNS": json.dumps({"aps": {"alert": {"title": title, "body": CONFIRMATION_NOTICE}}, **push}),
+        "GCM": json.dumps({"notification": {"title": title, "body": CONFIRMATION_NOTICE}, "data": push}),
+    }
+    return json.dumps(bodies)
+
+
+def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+    """Attributes subscribers filter on (a patrol unit's district, a detective's list)."""
+    return {
+        "agency": {"DataType": "String", "StringValue": alert.agency},
+        "list": {"DataType": "String", "StringValue": alert.list_name},
+        "list_type": {"DataType": "String", "StringValue": alert.list_type},
+        "priority": {"DataType": "String", "StringValue": alert.priority},
+        "camera": {"DataType": "String", "StringValue": alert.camera_id},
+    }

@@ -1,0 +1,262 @@
+"""Ingest: one uploaded camera image in, exactly one outcome out.
+
+Outcomes: reads stored (one per plate, each with a crop), a "no plate" record, or quarantine with a
+reason. Bad input is quarantined; infrastructure failures propagate so SQS retries the message and
+its DLQ catches it in the end. Re-delivery of a processed object returns the recorded outcome, so a
+duplicate yields no second read or alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from plateguard.logic.alert_messages import build_sns_message, message_attributes
+from plateguard.logic.hotlist import HotListCache, HotListMatch
+from plateguard.logic.imaging import decode_image, encode_jpeg
+from plateguard.logic.keys import UploadKey, parse_upload_key
+from plateguard.logic.metadata import parse_capture_metadata
+from plateguard.logic.plates import is_valid_plate
+from plateguard.logic.retention import expires_at_epoch
+from plateguard.models.errors import RejectedImage
+from plateguard.models.records import (
+    Alert,
+    AlertStatus,
+    Camera,
+    CaptureMetadata,
+    ImageOutcome,
+    Outcome,
+    PlateReadRecord,
+)
+from plateguard.schema import CROPS_PREFIX
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from plateguard.recognition import RecognizedPlate
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    metadata: dict[str, str]
+    body: Callable[[], bytes]  # deferred so oversized objects are never downloaded
+
+
+class ObjectStore(Protocol):
+    def get(self, key: str) -> StoredObject | None: ...
+    def put_crop(self, key: str, data: bytes) -> None: ...
+    def quarantine(self, key: str, reason: str, detail: str) -> str: ...
+
+
+class IngestRepository(Protocol):
+    def get_camera(self, agency: str, camera_id: str) -> Camera | None: ...
+    def get_outcome(self, source_key: str) -> ImageOutcome | None: ...
+    def put_outcome(self, outcome: ImageOutcome) -> None: ...
+    def put_read(self, record: PlateReadRecord) -> None: ...
+    def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
+    def put_alert(self, alert: Alert) -> None: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, message: str, attributes: dict[str, dict[str, str]]) -> None: ...
+
+
+class PlateReaderPort(Protocol):
+    def read(self, image_bgr: np.ndarray) -> Sequence[RecognizedPlate]: ...
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    read_retention_days: float
+    hit_retention_days: float
+    alert_retention_days: float
+    max_object_bytes: int
+    max_decoded_pixels: int
+    alert_min_confidence: float
+
+
+@dataclass
+class IngestDependencies:
+    objects: ObjectStore
+    repository: IngestRepository
+    publisher: AlertPublisher
+    reader: PlateReaderPort
+    hotlists: HotListCache
+    policy: IngestPolicy
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
+    existing = deps.repository.get_outcome(key)
+    if existing is not None:
+        # Written last, after every read and alert: its presence means the work is complete.
+        return existing
+    now = deps.clock()
+    try:
+        upload, camera, capture, image = _accept(key, deps, now)
+    except RejectedImage as rejected:
+        return _quarantine(key, rejected, deps, now)
+
+    plates = [p for p in deps.reader.read(image) if is_valid_plate(p.plate)]
+    if not plates:
+        outcome = ImageOutcome(
+            source_key=key,
+            outcome=Outcome.NO_PLATE,
+            processed_at=now,
+            expires_at=expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
+            agency=upload.agency,
+            camera_id=upload.camera_id,
+            detail="the reader found no plate in the image",
+        )
+        deps.repository.put_outcome(outcome)
+        return outcome
+
+    index = deps.hotlists.index_for(upload.agency)
+    read_ids: list[str] = []
+    alert_ids: list[str] = []
+    longest_expiry = 0
+    for position, plate in enumerate(plates):
+        read_id = _stable_id(key, str(position))
+        low_confidence = plate.confidence < deps.policy.alert_min_confidence
+        # Low-confidence reads are kept but flagged, never silently turned into alerts.
+        matches = [] if low_confidence else index.match(plate.plate, now)
+        retention = deps.policy.hit_retention_days if matches else deps.policy.read_retention_days
+        crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
+        deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
+        record = PlateReadRecord(
+            read_id=read_id,
+            agency=upload.agency,
+            camera_id=upload.camera_id,
+            captured_at=capture.captured_at,
+            plate=plate.plate,
+            raw_text=plate.raw_text,
+            confidence=float(plate.confidence),
+            char_confidences=tuple(float(c) for c in plate.char_confidences),
+            alternatives=tuple((text, float(conf)) for text, conf in plate.alternatives),
+            box=tuple(int(v) for v in plate.box),  # type: ignore[arg-type]
+            crop_key=crop_key,
+            source_key=key,
+            lat=capture.lat,
+            lon=capture.lon,
+            heading=capture.heading,
+            low_confidence=low_confidence,
+            hit=bool(matches),
+            expires_at=expires_at_epoch(capture.captured_at, retention),
+        )
+        deps.repository.put_read(record)
+        read_ids.append(read_id)
+        longest_expiry = max(longest_expiry, record.expires_at)
+        for match in matches:
+            alert_ids.append(_raise_alert(record, match, camera, deps, now).alert_id)
+
+    outcome = ImageOutcome(
+        source_key=key,
+        outcome=Outcome.READS_STORED,
+        processed_at=now,
+        expires_at=longest_expiry,
+        agency=upload.agency,
+        camera_id=upload.camera_id,
+        read_ids=tuple(read_ids),
+        alert_ids=tuple(alert_ids),
+    )
+    deps.repository.put_outcome(outcome)
+    return outcome
+
+
+def _accept(key: str, deps: IngestDependencies, now: datetime) -> tuple[UploadKey, Camera, CaptureMetadata, np.ndarray]:
+    upload = parse_upload_key(key)
+    camera = deps.repository.get_camera(upload.agency, upload.camera_id)
+    if camera is None or not camera.active:
+        raise RejectedImage(
+            "unknown_camera", f"camera {upload.camera_id!r} is not registered (or not active) for {upload.agency!r}"
+        )
+    stored = deps.objects.get(key)
+    if stored is None:
+        raise RejectedImage("object_missing", "the object no longer exists in the bucket")
+    if stored.size > deps.policy.max_object_bytes:
+        raise RejectedImage(
+            "object_too_large", f"{stored.size} bytes exceeds the {deps.policy.max_object_bytes}-byte limit"
+        )
+    capture = parse_capture_metadata(stored.metadata, camera, now)
+    if capture.captured_at + timedelta(days=deps.policy.read_retention_days) <= now:
+        raise RejectedImage("expired_on_arrival", "captured before the retention window: it may not be kept")
+    image = decode_image(stored.body(), deps.policy.max_decoded_pixels)
+    return upload, camera, capture, image
+
+
+def _quarantine(key: str, rejected: RejectedImage, deps: IngestDependencies, now: datetime) -> ImageOutcome:
+    quarantine_key = None
+    if rejected.reason != "object_missing":
+        quarantine_key = deps.objects.quarantine(key, rejected.reason, rejected.detail)
+    outcome = ImageOutcome(
+        source_key=key,
+        outcome=Outcome.QUARANTINED,
+        processed_at=now,
+        expires_at=expires_at_epoch(now, deps.policy.read_retention_days),
+        reason=rejected.reason,
+        detail=rejected.detail,
+        quarantine_key=quarantine_key,
+    )
+    deps.repository.put_outcome(outcome)
+    return outcome
+
+
+def _raise_alert(
+    record: PlateReadRecord, match: HotListMatch, camera: Camera, deps: IngestDependencies, now: datetime
+) -> Alert:
+    """Record the alert, then publish it: a crash in between leaves it pending for the retry."""
+    entry = match.entry
+    alert_id = _stable_id(record.read_id, entry.list_name)
+    alert = deps.repository.get_alert(record.agency, alert_id)
+    if alert is None:
+        alert = Alert(
+            alert_id=alert_id,
+            agency=record.agency,
+            read_id=record.read_id,
+            plate=record.plate,
+            list_name=entry.list_name,
+            list_type=entry.list_type,
+            priority=entry.priority,
+            reason=entry.reason,
+            case_number=entry.case_number,
+            camera_id=camera.camera_id,
+            camera_name=camera.name,
+            captured_at=record.captured_at,
+            confidence=record.confidence,
+            match_quality=match.match_quality,
+            crop_key=record.crop_key,
+            created_at=now,
+            expires_at=expires_at_epoch(now, deps.policy.alert_retention_days),
+        )
+        deps.repository.put_alert(alert)
+    return _publish(alert, deps)
+
+
+def _publish(alert: Alert, deps: IngestDependencies) -> Alert:
+    if alert.status is AlertStatus.PUBLISHED:
+        return alert
+    deps.publisher.publish(build_sns_message(alert), message_attributes(alert))
+    published = Alert(**{**alert.__dict__, "status": AlertStatus.PUBLISHED})
+    deps.repository.put_alert(published)
+    return published
+
+
+def _stable_id(*parts: str) -> str:
+    """Deterministic ids make re-processing overwrite instead of duplicate."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: float = 0.15) -> np.ndarray:
+    x, y, w, h = box
+    dx, dy = int(w * pad), int(h * pad)
+    height, width = image.shape[:2]
+    x0, y0 = max(0, x - dx), max(0, y - dy)
+    x1, y1 = min(width, x + w + dx), min(height, y + h + dy)
+    if x1 <= x0 or y1 <= y0:
+        return image
+    return image[y0:y1, x0:x1]

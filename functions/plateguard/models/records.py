@@ -1,0 +1,108 @@
+"""Domain records shared by the logic and the data-access layer (plain dataclasses, no AWS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Camera:
+    agency: str
+    camera_id: str
+    name: str
+    lat: float
+    lon: float
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CaptureMetadata:
+    captured_at: datetime
+    lat: float
+    lon: float
+    heading: float | None
+
+
+@dataclass(frozen=True)
+class PlateReadRecord:
+    read_id: str
+    agency: str
+    camera_id: str
+    captured_at: datetime
+    plate: str
+    raw_text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    alternatives: tuple[tuple[str, float], ...]
+    box: tuple[int, int, int, int]
+    crop_key: str
+    source_key: str
+    lat: float
+    lon: float
+    heading: float | None
+    low_confidence: bool
+    hit: bool
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class HotListEntry:
+    agency: str
+    list_name: str
+    plate: str
+    list_type: str
+    priority: str
+    reason: str
+    case_number: str
+    expires_at: int
+    state: str | None = None
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"  # recorded, not yet published: a retry publishes it
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    agency: str
+    read_id: str
+    plate: str
+    list_name: str
+    list_type: str
+    priority: str
+    reason: str
+    case_number: str
+    camera_id: str
+    camera_name: str
+    captured_at: datetime
+    confidence: float
+    match_quality: str
+    crop_key: str
+    created_at: datetime
+    expires_at: int
+    status: AlertStatus = AlertStatus.PENDING
+
+
+class Outcome(StrEnum):
+    READS_STORED = "reads_stored"
+    NO_PLATE = "no_plate"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    source_key: str
+    outcome: Outcome
+    processed_at: datetime
+    expires_at: int
+    agency: str | None = None
+    camera_id: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    quarantine_key: str | None = None
+    read_ids: tuple[str, ...] = field(default_factory=tuple)
+    alert_ids: tuple[str, ...] = field(default_factory=tuple)
