@@ -1,0 +1,168 @@
+"""Benchmark the plate reader on an OpenALPR-format folder.
+
+usage: python -m benchmarks.recognition DATASET_DIR [--threads 1] [--misses] [--jsonl OUT]
+
+Folders: `NAME.jpg` + `NAME.txt` (tab-separated `file x y w h PLATE` lines), or crops with
+`groundtruth.csv` (`file,state,PLATE`). Scoring matches /work/shared/tools/score_read.py: an image is
+correct when the top-confidence plate equals one ground-truth plate exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+from plateguard.logic.plates import normalize_plate
+from plateguard.recognition import _sessions, get_reader
+
+Box = tuple[int, int, int, int]
+
+
+def load_truth(folder: Path) -> dict[Path, list[tuple[str, Box | None]]]:
+    truth: dict[Path, list[tuple[str, Box | None]]] = {}
+    gt_csv = folder / "groundtruth.csv"
+    if gt_csv.exists():
+        with gt_csv.open() as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 3 and row[0] != "file":
+                    truth.setdefault(folder / row[0], []).append((normalize_plate(row[2]), None))
+        return truth
+    for txt in sorted(folder.glob("*.txt")):
+        for line in txt.read_text().splitlines():
+            parts = line.strip().split("\t")
+            if len(parts) < 6:
+                continue
+            x, y, w, h = (int(v) for v in parts[1:5])
+            image = next(
+                (
+                    p
+                    for p in (folder / parts[0], txt.with_suffix(".jpg"), txt.with_suffix(".png"))
+                    if p.exists()
+                ),
+                folder / parts[0],
+            )
+            truth.setdefault(image, []).append((normalize_plate(parts[5]), (x, y, w, h)))
+    return truth
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] <= 1
+
+
+def cold_start_seconds(image: Path, threads: int) -> float:
+    """Fresh interpreter: import, build sessions, read one image (what a Lambda cold start pays)."""
+    code = (
+        "import time; t=time.perf_counter(); import cv2; from plateguard.recognition import get_reader; "
+        f"get_reader({threads}).read(cv2.imread({str(image)!r})); print(time.perf_counter()-t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dataset", type=Path)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--misses", action="store_true", help="print every miss")
+    ap.add_argument("--jsonl", type=Path, help="also write `plateguard read --json` style lines here")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
+    args = ap.parse_args(argv)
+
+    truth = load_truth(args.dataset)
+    if not truth:
+        print(f"no ground truth found in {args.dataset}", file=sys.stderr)
+        return 2
+    cold = None if args.no_cold else cold_start_seconds(next(iter(truth)), args.threads)
+    reader = get_reader(args.threads)
+    reader.read(cv2.imread(str(next(iter(truth)))))  # warm-up, excluded from timings
+    exact = near = found = boxed = 0
+    confident = confident_ok = 0
+    times: list[float] = []
+    sink = args.jsonl.open("w") if args.jsonl else None
+    for image, plates in truth.items():
+        t0 = time.perf_counter()
+        frame = cv2.imread(str(image))
+        reads = reader.read(frame) if frame is not None else []
+        ms = (time.perf_counter() - t0) * 1000
+        times.append(ms)
+        texts = [p for p, _ in plates]
+        guess = reads[0].plate if reads else ""
+        ok = guess in texts
+        exact += ok
+        near += any(within_one_edit(guess, t) for t in texts)
+        if reads and reads[0].confidence >= 0.9:
+            confident += 1
+            confident_ok += ok
+        gt_boxes = [b for _, b in plates if b is not None]
+        if gt_boxes:
+            boxed += len(gt_boxes)
+            found += sum(any(iou(r.box, b) >= 0.5 for r in reads) for b in gt_boxes)
+        if args.misses and not ok:
+            print(
+                f"miss {image.name}: read {guess or '-'} ({reads[0].confidence if reads else 0:.2f}) "
+                f"truth {'/'.join(texts)}; others {[r.plate for r in reads[1:4]]}"
+            )
+        if sink:
+            sink.write(
+                json.dumps(
+                    {
+                        "image": str(image),
+                        "ms": round(ms, 1),
+                        "plates": [
+                            {
+                                "plate": r.plate,
+                                "confidence": r.confidence,
+                                "box": list(r.box),
+                                "alternatives": [list(a) for a in r.alternatives],
+                            }
+                            for r in reads
+                        ],
+                    }
+                )
+                + "\n"
+            )
+    if sink:
+        sink.close()
+    n = len(truth)
+    times.sort()
+    size_mb = sum(p.stat().st_size for p in _sessions.model_paths()) / 1e6
+    print(f"dataset={args.dataset} n={n} threads={args.threads}")
+    print(
+        f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} "
+        f"detection_recall_iou50={found / boxed:.3f}"
+        if boxed
+        else f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50=n/a"
+    )
+    print(f"confident(>=0.9)={confident} precision_at_0.9={confident_ok / confident if confident else 0:.3f}")
+    print(
+        f"median_ms={statistics.median(times):.1f} p90_ms={times[int(0.9 * (n - 1))]:.1f} "
+        f"cold_start_s={cold if cold is None else round(cold, 2)} model_mb={size_mb:.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Plate recognition: find license plates in a photo and read them (ONNX models, CPU, offline)."""
+
+from .reader import PlateReader, RecognizedPlate, get_reader
+
+__all__ = ["PlateReader", "RecognizedPlate", "get_reader"]

@@ -1,0 +1,92 @@
+"""Plate-candidate generation and scoring on top of generic text detection + recognition.
+
+A scene holds much more text than the plate (state names, slogans, dealer frames, timestamps, signs). The
+reader scores every text line, and every pair of side-by-side lines joined, by how plate-like the
+reading is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .detector import TextBox
+from .recognizer import LineReading
+
+# Words printed on plates and cars that are never the registration itself.
+_STOP_WORDS = frozenset(
+    {
+        "ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT", "DELAWARE",
+        "FLORIDA", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS", "INDIANA", "IOWA", "KANSAS", "KENTUCKY",
+        "LOUISIANA", "MAINE", "MARYLAND", "MASSACHUSETTS", "MICHIGAN", "MINNESOTA", "MISSISSIPPI",
+        "MISSOURI", "MONTANA", "NEBRASKA", "NEVADA", "NEWHAMPSHIRE", "NEWJERSEY", "NEWMEXICO", "NEWYORK",
+        "NORTHCAROLINA", "NORTHDAKOTA", "OHIO", "OKLAHOMA", "OREGON", "PENNSYLVANIA", "RHODEISLAND",
+        "SOUTHCAROLINA", "SOUTHDAKOTA", "TENNESSEE", "TEXAS", "UTAH", "VERMONT", "VIRGINIA", "WASHINGTON",
+        "WESTVIRGINIA", "WISCONSIN", "WYOMING", "DC", "NY", "CA", "TX", "FL", "TOYOTA", "HONDA", "FORD",
+        "CHEVROLET", "CHEVY", "NISSAN", "LEXUS", "ACURA", "BMW", "AUDI", "MAZDA", "SUBARU", "KIA", "HYUNDAI",
+        "JEEP", "DODGE", "RAM", "GMC", "VOLVO", "TESLA", "VOLKSWAGEN", "VW", "MERCEDES", "BENZ", "INFINITI",
+        "BUICK", "CADILLAC", "LINCOLN", "CHRYSLER", "MINI", "PORSCHE", "FIAT", "SCION", "PRIUS", "CAMRY",
+        "COROLLA", "CIVIC", "ACCORD", "HYBRID", "SPORT", "LIMITED", "AWD", "FWD", "XLE", "EX", "LX", "SE",
+        "LE", "GT", "DEALER", "AUTO", "MOTORS", "SALES", "STATE", "SUNSHINE", "GARDEN", "EMPIRE", "GOLDEN",
+        "LAND", "LAKES", "COUNTY", "EXPLORE", "AMERICA", "USA", "COM", "WWW", "NET", "ORG", "THE",
+        "AND", "OF", "FOR", "YOUR",
+    }
+)
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[A-Z]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    reading: LineReading
+    corners: np.ndarray  # (4, 2) rotated box in image pixels
+    det_score: float
+    score: float  # plate-likeness combined with reading confidence
+
+
+def plate_prior(text: str) -> float:
+    """How plausible a string is as a registration, independent of how confidently it was read."""
+    n = len(text)
+    if n < 2 or n > 10 or text in _STOP_WORDS:
+        return 0.0
+    length = {2: 0.05, 3: 0.25, 4: 0.6, 5: 0.9, 6: 1.0, 7: 1.0, 8: 0.8, 9: 0.2, 10: 0.1}[n]
+    has_d, has_l = bool(_HAS_DIGIT.search(text)), bool(_HAS_LETTER.search(text))
+    mix = 1.0 if has_d and has_l else (0.45 if has_d else 0.3)
+    return length * mix
+
+
+def join_boxes(a: TextBox, b: TextBox) -> TextBox | None:
+    """Merge two text lines that sit side by side on one baseline (plates split at a dash or emblem)."""
+    ax, ay, aw, ah = a.rect
+    bx, by, bw, bh = b.rect
+    if bx < ax:
+        ax, ay, aw, ah, bx, by, bw, bh = bx, by, bw, bh, ax, ay, aw, ah
+    hmin, hmax = min(ah, bh), max(ah, bh)
+    if hmin <= 0 or hmax > 1.5 * hmin:
+        return None
+    if abs((ay + ah / 2) - (by + bh / 2)) > 0.35 * hmax:
+        return None
+    gap = bx - (ax + aw)
+    if gap < -0.5 * hmin or gap > 1.6 * hmax:
+        return None
+    pts = np.vstack([a.corners, b.corners])
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+    return TextBox(corners, min(a.score, b.score))
+
+
+def aspect_prior(box: TextBox) -> float:
+    _, _, w, h = box.rect
+    ratio = w / max(h, 1)
+    if ratio < 1.2:
+        return 0.2
+    if ratio > 9:
+        return 0.3
+    return 1.0
+
+
+def score_candidate(reading: LineReading, box: TextBox) -> float:
+    return plate_prior(reading.text) * aspect_prior(box) * reading.confidence**0.5

@@ -1,0 +1,132 @@
+"""The plate reader: text detection -> plate candidates -> plate-restricted recognition -> ranking."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from plateguard.logic.plates import normalize_plate
+
+from . import _sessions
+from .candidates import Candidate, aspect_prior, join_boxes, score_candidate
+from .detector import TextBox, TextDetector
+from .recognizer import LineReading, LineRecognizer, warp_crop
+
+MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class RecognizedPlate:
+    plate: str  # normalized A-Z0-9
+    raw_text: str  # as read
+    confidence: float  # 0..1
+    box: tuple[int, int, int, int]  # x, y, w, h in the input image's pixels
+    char_confidences: tuple[float, ...]
+    alternatives: tuple[tuple[str, float], ...]  # other readings with their confidence
+
+
+class PlateReader:
+    def __init__(self, detector: TextDetector, recognizer: LineRecognizer) -> None:
+        self._detector = detector
+        self._recognizer = recognizer
+
+    def candidates(self, image_bgr: np.ndarray) -> list[Candidate]:
+        """Every scored plate candidate in the image, best first (exposed for benchmarks and tuning)."""
+        if image_bgr is None or image_bgr.ndim not in (2, 3) or min(image_bgr.shape[:2]) < 8:
+            return []
+        if image_bgr.ndim == 2:
+            image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
+        elif image_bgr.shape[2] == 4:
+            image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_BGRA2BGR)
+        boxes = [b for b in self._detector.detect(image_bgr) if _worth_reading(b)]
+        boxes.sort(key=lambda b: b.score * b.rect[3], reverse=True)
+        boxes = boxes[:MAX_LINES]
+        joined = [
+            j for i, a in enumerate(boxes) for b in boxes[i + 1 :] if (j := join_boxes(a, b)) is not None
+        ]
+        lines = boxes + joined[:MAX_LINES]
+        readings = self._recognizer.recognize([warp_crop(image_bgr, b.corners) for b in lines])
+        cands = [
+            Candidate(r, b.corners, b.score, score_candidate(r, b))
+            for r, b in zip(readings, lines, strict=True)
+        ]
+        cands.sort(key=lambda c: c.score, reverse=True)
+        return cands
+
+    def read(self, image_bgr: np.ndarray) -> list[RecognizedPlate]:
+        plates: list[RecognizedPlate] = []
+        for cand in self.candidates(image_bgr):
+            if cand.score <= 0.05:
+                break
+            box = _rect(cand.corners)
+            if any(_overlap(box, p.box) > 0.3 for p in plates):
+                continue  # the same plate read through another (joined or split) box
+            plates.append(_to_plate(cand, box))
+        plates.sort(key=lambda p: p.confidence, reverse=True)
+        return plates
+
+
+def _worth_reading(box: TextBox) -> bool:
+    _, _, w, h = box.rect
+    return h >= 8 and w >= 12 and aspect_prior(box) > 0.2
+
+
+def _rect(corners: np.ndarray) -> tuple[int, int, int, int]:
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    return round(x0), round(y0), round(x1 - x0), round(y1 - y0)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over the smaller box's area."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    small = min(a[2] * a[3], b[2] * b[3])
+    return ix * iy / small if small > 0 else 0.0
+
+
+def _alternatives(reading: LineReading, confidence: float) -> tuple[tuple[str, float], ...]:
+    """Swap single low-confidence characters for their runner-up (or drop them): likely misreads."""
+    alts: dict[str, float] = {}
+    text = reading.text
+    for i, (p, (alt, q)) in enumerate(zip(reading.char_probs, reading.runner_ups, strict=True)):
+        if q <= 0.01 or p <= 0:
+            continue
+        variant = text[:i] + alt + text[i + 1 :]
+        if variant and variant != text:
+            alts[variant] = max(alts.get(variant, 0.0), confidence * q / p)
+    ranked = sorted(alts.items(), key=lambda kv: kv[1], reverse=True)[:MAX_ALTERNATIVES]
+    return tuple((t, round(c, 4)) for t, c in ranked)
+
+
+def _to_plate(cand: Candidate, box: tuple[int, int, int, int]) -> RecognizedPlate:
+    confidence = float(min(1.0, cand.score))
+    return RecognizedPlate(
+        plate=normalize_plate(cand.reading.text),
+        raw_text=cand.reading.text,
+        confidence=round(confidence, 4),
+        box=box,
+        char_confidences=tuple(round(p, 4) for p in cand.reading.char_probs),
+        alternatives=_alternatives(cand.reading, confidence),
+    )
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _build(threads: int) -> PlateReader:
+    det = TextDetector(_sessions.session(_sessions.det_model_path(), threads))
+    rec = LineRecognizer(_sessions.session(_sessions.rec_model_path(), threads))
+    return PlateReader(det, rec)
+
+
+def get_reader(threads: int = 1) -> PlateReader:
+    """The shared reader for a thread count; ONNX sessions are created on first call, never at import."""
+    with _lock:
+        return _build(max(1, int(threads)))
