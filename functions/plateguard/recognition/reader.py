@@ -14,6 +14,7 @@ from plateguard.logic.plates import normalize_plate
 from . import _sessions
 from .candidates import Candidate, aspect_prior, join_boxes, score_candidate
 from .detector import TextBox, TextDetector
+from .formats import apply_plate_syntax
 from .recognizer import LineReading, LineRecognizer, warp_crop
 
 MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
@@ -50,7 +51,8 @@ class PlateReader:
             j for i, a in enumerate(boxes) for b in boxes[i + 1 :] if (j := join_boxes(a, b)) is not None
         ]
         lines = boxes + joined[:MAX_LINES]
-        readings = self._recognizer.recognize([warp_crop(image_bgr, b.corners) for b in lines])
+        raw = self._recognizer.recognize([warp_crop(image_bgr, b.corners) for b in lines])
+        readings = [apply_plate_syntax(r) for r in raw]
         cands = [
             Candidate(r, b.corners, b.score, score_candidate(r, b))
             for r, b in zip(readings, lines, strict=True)
