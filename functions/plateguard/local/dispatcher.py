@@ -84,8 +84,13 @@ class QueueDispatcher:
         if not messages:
             return 0
         context = LocalLambdaContext(aws_request_id=str(uuid.uuid4()))
-        result = self._handler(sqs_event(messages, self._queue_arn, self._region), context)
-        failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        try:
+            result = self._handler(sqs_event(messages, self._queue_arn, self._region), context)
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        except Exception as exc:
+            # As with Lambda, an invocation error (e.g. every record failed) returns the whole batch.
+            self.errors.append(f"batch of {len(messages)} failed: {exc!r}"[:500])
+            failed = {m["MessageId"] for m in messages}
         for message in messages:
             if message["MessageId"] in failed:
                 self._sqs.change_message_visibility(

@@ -67,11 +67,16 @@ class LocalEnvironment:
         port: int = 0,
         on_alert: Callable[[dict[str, Any]], None] | None = None,
         seed: bool = True,
+        dispatch: bool = True,
+        prefix: str = "plateguard-local",
     ) -> None:
         self.state_dir = state_dir
         self.port = port
         self.on_alert = on_alert
         self.seed = seed
+        self.dispatch = dispatch  # False: tests drive the handler themselves
+        # moto keeps its state per process: distinct prefixes keep environments of one process apart.
+        self.prefix = prefix
         self.alerts: list[dict[str, Any]] = []
         self.resources: LocalResources | None = None
         self.endpoint_url = ""
@@ -110,7 +115,7 @@ class LocalEnvironment:
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self._set_env({**_LOCAL_ENV, "AWS_ENDPOINT_URL": self.endpoint_url, "AWS_REGION": LOCAL_REGION})
         clients = {name: self.client(name) for name in _SERVICES}
-        self.resources = provision(clients, LOCAL_REGION)
+        self.resources = provision(clients, LOCAL_REGION, self.prefix)
         self._set_env(self.resources.environment())
         _reset_cached_configuration()
 
@@ -128,7 +133,8 @@ class LocalEnvironment:
             LOCAL_REGION,
             handle_ingest_batch,
         )
-        self._dispatcher.start()
+        if self.dispatch:
+            self._dispatcher.start()
         self._inbox_thread = threading.Thread(target=self._watch_inbox, name="device-inbox", daemon=True)
         self._inbox_thread.start()
         self.state = {
@@ -179,6 +185,11 @@ class LocalEnvironment:
             aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
         )
+
+    @property
+    def dispatcher(self) -> QueueDispatcher:
+        assert self._dispatcher is not None, "environment not started"
+        return self._dispatcher
 
     @property
     def dispatcher_errors(self) -> list[str]:

@@ -1,0 +1,56 @@
+# PlateGuard developer entry points. `make demo` and `make test` work on a fresh clone:
+# they create .venv and install what they need (package registries only; no Docker, no AWS).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test unit integration infra lint typecheck synth layer bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	# Only the pretrained PP-OCR ONNX files inside the rapidocr wheel are used (loaded from the
+	# installed package, never downloaded); its own runtime and dependencies are not needed.
+	$(BIN)/pip install -q --no-deps 'rapidocr>=3.4,<4'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/plateguard demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+integration: install
+	$(BIN)/pytest -q tests/integration
+
+infra: install
+	$(BIN)/pytest -q tests/infra
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy functions/plateguard
+
+layer: install
+	$(BIN)/python layers/build.py
+
+synth: install
+	$(BIN)/python app.py
+
+bench: install
+	$(BIN)/python -m benchmarks.recognition ../shared/datasets/openalpr-us-dev
+
+clean:
+	rm -rf $(VENV) cdk.out layers/build .plateguard .pytest_cache .ruff_cache .mypy_cache

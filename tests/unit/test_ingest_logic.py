@@ -1,0 +1,298 @@
+"""Ingest logic with in-memory fakes: every upload ends in exactly one outcome."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from plateguard.logic.alert_messages import SMS_LIMIT, build_sns_message
+from plateguard.logic.hotlist import HotListCache, HotListIndex
+from plateguard.logic.imaging import encode_jpeg
+from plateguard.logic.ingest import IngestDependencies, IngestPolicy, StoredObject, process_upload
+from plateguard.logic.keys import build_upload_key
+from plateguard.logic.retention import expires_at_epoch
+from plateguard.models.records import (
+    Alert,
+    AlertStatus,
+    Camera,
+    HotListEntry,
+    ImageOutcome,
+    Outcome,
+    PlateReadRecord,
+)
+from plateguard.recognition import RecognizedPlate
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+CAMERA = Camera("demo-pd", "cam-1", "Main St", 37.0, -122.0)
+UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+KEY = build_upload_key("demo-pd", "cam-1", NOW, UUID)
+GOOD_METADATA = {"captured-at": NOW.isoformat()}
+
+
+class FakeObjects:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self.crops: dict[str, bytes] = {}
+        self.quarantined: dict[str, str] = {}
+
+    def get(self, key: str) -> StoredObject | None:
+        if key not in self.objects:
+            return None
+        data, metadata = self.objects[key]
+        return StoredObject(key, len(data), metadata, lambda: data)
+
+    def put_crop(self, key: str, data: bytes) -> None:
+        self.crops[key] = data
+
+    def quarantine(self, key: str, reason: str, detail: str) -> str:
+        self.objects.pop(key)
+        self.quarantined[key] = reason
+        return "quarantine/" + key
+
+
+@dataclass
+class FakeRepository:
+    cameras: dict[tuple[str, str], Camera] = field(default_factory=dict)
+    outcomes: dict[str, ImageOutcome] = field(default_factory=dict)
+    reads: dict[str, PlateReadRecord] = field(default_factory=dict)
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    fail_reads: bool = False
+
+    def get_camera(self, agency: str, camera_id: str) -> Camera | None:
+        return self.cameras.get((agency, camera_id))
+
+    def get_outcome(self, source_key: str) -> ImageOutcome | None:
+        return self.outcomes.get(source_key)
+
+    def put_outcome(self, outcome: ImageOutcome) -> None:
+        self.outcomes[outcome.source_key] = outcome
+
+    def put_read(self, record: PlateReadRecord) -> None:
+        if self.fail_reads:
+            raise ConnectionError("DynamoDB unavailable")
+        self.reads[record.read_id] = record
+
+    def get_alert(self, agency: str, alert_id: str) -> Alert | None:
+        return self.alerts.get(alert_id)
+
+    def put_alert(self, alert: Alert) -> None:
+        self.alerts[alert.alert_id] = alert
+
+
+class FakePublisher:
+    def __init__(self, failures: int = 0) -> None:
+        self.messages: list[tuple[str, dict[str, dict[str, str]]]] = []
+        self.failures = failures
+
+    def publish(self, message: str, attributes: dict[str, dict[str, str]]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("SNS unavailable")
+        self.messages.append((message, attributes))
+
+
+class FakeReader:
+    def __init__(self, plates: list[RecognizedPlate]) -> None:
+        self.plates = plates
+
+    def read(self, image_bgr: np.ndarray) -> list[RecognizedPlate]:
+        return self.plates
+
+
+def plate(text: str, confidence: float = 0.97) -> RecognizedPlate:
+    return RecognizedPlate(text, text, confidence, (10, 10, 40, 12), tuple([confidence] * len(text)), ())
+
+
+HOT_ENTRY = HotListEntry(
+    "demo-pd", "stolen", "7KDR394", "stolen-vehicle", "high", "stolen sedan", "C-1", expires_at_epoch(NOW, 10)
+)
+
+
+def make_deps(
+    reader_plates: list[RecognizedPlate],
+    entries: list[HotListEntry] | None = None,
+    publisher: FakePublisher | None = None,
+) -> tuple[IngestDependencies, FakeObjects, FakeRepository, FakePublisher]:
+    objects, repository = FakeObjects(), FakeRepository(cameras={("demo-pd", "cam-1"): CAMERA})
+    publisher = publisher or FakePublisher()
+    deps = IngestDependencies(
+        objects=objects,
+        repository=repository,
+        publisher=publisher,
+        reader=FakeReader(reader_plates),
+        hotlists=HotListCache(lambda agency: entries or [], refresh_seconds=60),
+        policy=IngestPolicy(30, 365, 365, 1_000_000, 1_000_000, 0.8),
+        clock=lambda: NOW,
+    )
+    return deps, objects, repository, publisher
+
+
+def jpeg() -> bytes:
+    return encode_jpeg(np.full((120, 160, 3), 90, dtype=np.uint8))
+
+
+def test_a_read_of_a_hot_listed_plate_is_stored_with_a_crop_and_raises_one_published_alert() -> None:
+    # Given a registered camera's upload and a hot list with the plate
+    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    # When it is processed
+    outcome = process_upload(KEY, deps)
+    # Then one read with a crop and hit retention, one alert, published once
+    assert outcome.outcome is Outcome.READS_STORED
+    (read,) = repository.reads.values()
+    assert read.plate == "7KDR394" and read.hit and read.crop_key in objects.crops
+    assert read.expires_at == expires_at_epoch(NOW, 365)
+    (alert,) = repository.alerts.values()
+    assert alert.status is AlertStatus.PUBLISHED and len(publisher.messages) == 1
+    assert publisher.messages[0][1]["priority"]["StringValue"] == "high"
+
+
+def test_a_non_hit_read_gets_the_short_retention_and_no_alert() -> None:
+    deps, objects, repository, publisher = make_deps([plate("5MNB217")], [HOT_ENTRY])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    process_upload(KEY, deps)
+    (read,) = repository.reads.values()
+    assert not read.hit and read.expires_at == expires_at_epoch(NOW, 30)
+    assert publisher.messages == []
+
+
+def test_a_duplicate_delivery_yields_one_read_and_one_alert() -> None:
+    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    first = process_upload(KEY, deps)
+    second = process_upload(KEY, deps)
+    assert first == second
+    assert len(repository.reads) == 1 and len(repository.alerts) == 1 and len(publisher.messages) == 1
+
+
+def test_a_publish_failure_propagates_and_the_retry_publishes_the_pending_alert_once() -> None:
+    # Given SNS fails on the first attempt
+    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY], FakePublisher(failures=1))
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    # When the first attempt fails (so SQS will retry) and the retry runs
+    with pytest.raises(ConnectionError):
+        process_upload(KEY, deps)
+    assert KEY not in repository.outcomes
+    process_upload(KEY, deps)
+    # Then exactly one alert was published and the outcome is recorded
+    assert len(publisher.messages) == 1 and repository.outcomes[KEY].outcome is Outcome.READS_STORED
+
+
+def test_a_low_confidence_read_is_kept_flagged_and_never_alerts() -> None:
+    deps, objects, repository, publisher = make_deps([plate("7KDR394", confidence=0.5)], [HOT_ENTRY])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    process_upload(KEY, deps)
+    (read,) = repository.reads.values()
+    assert read.low_confidence and not read.hit
+    assert publisher.messages == []
+
+
+def test_an_expired_hot_list_entry_never_matches() -> None:
+    expired = HotListEntry(**{**HOT_ENTRY.__dict__, "expires_at": expires_at_epoch(NOW - timedelta(days=20), 10)})
+    deps, objects, _, publisher = make_deps([plate("7KDR394")], [expired])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    process_upload(KEY, deps)
+    assert publisher.messages == []
+
+
+def test_an_image_without_plates_gets_a_no_plate_record() -> None:
+    deps, objects, repository, _ = make_deps([])
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    assert process_upload(KEY, deps).outcome is Outcome.NO_PLATE
+    assert repository.reads == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "data", "metadata", "reason"),
+    [
+        (KEY, b"", GOOD_METADATA, "empty_object"),
+        (KEY, b"hello", GOOD_METADATA, "not_an_image"),
+        (KEY, jpeg()[:300], GOOD_METADATA, "truncated_image"),
+        (KEY, jpeg(), {}, "missing_metadata"),
+        (KEY, jpeg(), {"captured-at": "soon"}, "invalid_metadata"),
+        (KEY, jpeg(), {"captured-at": (NOW - timedelta(days=31)).isoformat()}, "expired_on_arrival"),
+        (KEY.replace("cam-1", "cam-9"), jpeg(), GOOD_METADATA, "unknown_camera"),
+        ("incoming/demo-pd/cam-1/picture.jpg", jpeg(), GOOD_METADATA, "malformed_key"),
+    ],
+)
+def test_bad_uploads_are_quarantined_with_a_reason(
+    key: str, data: bytes, metadata: dict[str, str], reason: str
+) -> None:
+    deps, objects, repository, _ = make_deps([plate("7KDR394")])
+    objects.objects[key] = (data, metadata)
+    outcome = process_upload(key, deps)
+    assert outcome.outcome is Outcome.QUARANTINED and outcome.reason == reason
+    assert objects.quarantined == {key: reason}
+    assert repository.outcomes[key] == outcome and repository.reads == {}
+
+
+def test_an_oversized_object_is_quarantined_without_being_downloaded() -> None:
+    deps, objects, _, _ = make_deps([plate("7KDR394")])
+    deps.policy = IngestPolicy(30, 365, 365, 10, 1_000_000, 0.8)
+
+    def explode() -> bytes:
+        raise AssertionError("must not download")
+
+    objects.objects[KEY] = (b"x" * 11, GOOD_METADATA)
+    objects.get = lambda key: StoredObject(key, 11, GOOD_METADATA, explode)  # type: ignore[method-assign]
+    objects.quarantine = lambda key, reason, detail: "quarantine/x"  # type: ignore[method-assign]
+    assert process_upload(KEY, deps).reason == "object_too_large"
+
+
+def test_an_infrastructure_failure_propagates_and_records_no_outcome() -> None:
+    deps, objects, repository, _ = make_deps([plate("7KDR394")])
+    repository.fail_reads = True
+    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
+    with pytest.raises(ConnectionError):
+        process_upload(KEY, deps)
+    assert KEY not in repository.outcomes and KEY in objects.objects  # nothing lost: SQS retries it
+
+
+def test_hot_list_cache_reloads_after_the_refresh_interval() -> None:
+    loads: list[str] = []
+    clock = [0.0]
+
+    def loader(agency: str) -> list[HotListEntry]:
+        loads.append(agency)
+        return [HOT_ENTRY]
+
+    cache = HotListCache(loader, refresh_seconds=60, clock=lambda: clock[0])
+    cache.index_for("demo-pd")
+    clock[0] = 59
+    cache.index_for("demo-pd")
+    assert loads == ["demo-pd"]
+    clock[0] = 61
+    cache.index_for("demo-pd")
+    assert loads == ["demo-pd", "demo-pd"]
+    assert len(HotListIndex([HOT_ENTRY])) == 1
+
+
+def test_alert_payloads_fit_each_protocol_and_never_embed_the_crop() -> None:
+    alert = Alert(
+        "a1",
+        "demo-pd",
+        "r1",
+        "7KDR394",
+        "stolen",
+        "stolen-vehicle",
+        "high",
+        "stolen sedan",
+        "C-1",
+        "cam-1",
+        "A very long camera name " * 5,
+        NOW,
+        0.97,
+        "exact",
+        "crops/x.jpg",
+        NOW,
+        0,
+    )
+    bodies = json.loads(build_sns_message(alert))
+    assert set(bodies) >= {"default", "sms", "email", "APNS", "GCM"}
+    assert len(bodies["sms"]) <= SMS_LIMIT
+    assert "crops/" not in bodies["APNS"] and "crops/" not in bodies["GCM"] and "crops/" not in bodies["sms"]
+    assert "Visually confirm" in bodies["default"]
+    assert json.loads(bodies["GCM"])["data"]["deep_link"] == "plateguard://alerts/a1"
