@@ -1,0 +1,1 @@
+"""PlateGuard infrastructure (CDK): one stack composed of constructs per concern."""

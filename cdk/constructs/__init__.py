@@ -1,0 +1,1 @@
+"""One construct per concern; `cdk.stack.PlateGuardStack` composes them."""

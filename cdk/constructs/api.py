@@ -1,0 +1,260 @@
+"""The officer API: REST API Gateway with AWS_IAM on every method, generated from the route catalogue.
+
+`plateguard.models.routes.ROUTES` is the single list of (method, path, roles). From it come the API
+resources and methods, and one IAM managed policy + one MFA-only role per `Role`, so the gateway's
+IAM check and the handler's own role check can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from aws_cdk import Aws, CfnOutput, Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
+from constructs import Construct
+from plateguard import schema
+from plateguard.models.routes import ROUTES, Role, routes_for
+
+from cdk.constructs.function import PlateGuardFunction
+
+API_HANDLER = "plateguard.handlers.api.handle_api_request"
+STAGE_NAME = "v1"
+_PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+def invoke_path(path: str) -> str:
+    """API path as it appears in an execute-api ARN: each `{param}` matches any one value."""
+    return _PATH_PARAMETER.sub("*", path)
+
+
+class OfficerApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Mapping[str, dynamodb.Table],
+        images_bucket: s3.IBucket,
+        audit_bucket: s3.IBucket,
+        logs_key: kms.IKey,
+        layers: list[lambda_.ILayerVersion],
+        reserved_concurrency: int,
+        throttle_rate_limit: int,
+        throttle_burst_limit: int,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        environment = {
+            spec.env_var: tables[spec.logical_id].table_name for spec in (schema.READS, schema.USERS, schema.AUDIT)
+        }
+        environment |= {
+            schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
+            schema.IMAGES_BUCKET.env_var: images_bucket.bucket_name,
+        }
+        self.function = PlateGuardFunction(
+            self,
+            "ApiFunction",
+            handler=API_HANDLER,
+            description="Officer search API: identifies the caller, audits first, then queries reads",
+            timeout=Duration.seconds(29),  # API Gateway's integration timeout
+            memory_size=1024,
+            environment=environment,
+            layers=layers,
+            logs_key=logs_key,
+            log_retention=log_retention,
+            reserved_concurrency=reserved_concurrency,
+        )
+        fn = self.function.function
+        tables[schema.READS.logical_id].grant_read_data(fn)
+        tables[schema.USERS.logical_id].grant_read_data(fn)
+        tables[schema.AUDIT.logical_id].grant_read_write_data(fn)
+        audit_bucket.grant_put(fn)
+        images_bucket.grant_read(fn)  # presigned crop URLs are signed with this role's permissions
+
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            encryption_key=logs_key,
+            retention=logs.RetentionDays.THIRTEEN_MONTHS,  # access records: at least a year (CJIS)
+        )
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            description="PlateGuard officer API (SigV4 / AWS_IAM only)",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            policy=self._resource_policy(),
+            cloud_watch_role=True,  # execution logging needs the account-level CloudWatch role
+            default_method_options=apigw.MethodOptions(authorization_type=apigw.AuthorizationType.IAM),
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                # Standard fields carry the resource template (/reads/{read_id}), never query strings,
+                # so no plate number is written to logs that outlive the read retention.
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                # ERROR only and no data trace: INFO execution logs include query strings (plates).
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                tracing_enabled=True,
+                throttling_rate_limit=throttle_rate_limit,
+                throttling_burst_limit=throttle_burst_limit,
+            ),
+        )
+        validator = self.api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        integration = apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+        for route in ROUTES:
+            resource = self.api.root.resource_for_path(route.path)
+            resource.add_method(
+                route.method,
+                integration,
+                authorization_type=apigw.AuthorizationType.IAM,
+                request_validator=validator,
+                request_parameters={
+                    f"method.request.path.{name}": True for name in _PATH_PARAMETER.findall(route.path)
+                },
+                operation_name=route.summary,
+            )
+
+        self.role_policies: dict[Role, iam.ManagedPolicy] = {}
+        self.roles: dict[Role, iam.Role] = {}
+        for role in Role:
+            self._role_access(role)
+        CfnOutput(self, "ApiUrl", value=self.api.url)
+        self._suppress()
+
+    def _resource_policy(self) -> iam.PolicyDocument:
+        # Deny-only: same-account callers still need an identity policy (the per-role managed
+        # policies), while principals from any other account are refused outright. An Allow for the
+        # account here would let every IAM principal in it call the API, bypassing the role policies.
+        return iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="DenyOtherAccounts",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["execute-api:Invoke"],
+                    resources=["execute-api:/*"],
+                    conditions={"StringNotEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                )
+            ]
+        )
+
+    def _role_access(self, role: Role) -> None:
+        name = role.value.capitalize()
+        arns = [
+            self.api.arn_for_execute_api(route.method, invoke_path(route.path), STAGE_NAME)
+            for route in routes_for(role)
+        ]
+        policy = iam.ManagedPolicy(
+            self,
+            f"{name}InvokePolicy",
+            description=f"PlateGuard API routes of the {role.value} role (from models/routes.py)",
+            statements=[iam.PolicyStatement(actions=["execute-api:Invoke"], resources=arns)],
+        )
+        principal = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+        iam_role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=principal,  # type: ignore[arg-type]
+            description=f"PlateGuard {role.value}: assumable only with MFA; API routes of this role only",
+            managed_policies=[policy],
+            max_session_duration=Duration.hours(1),
+        )
+        self.role_policies[role] = policy
+        self.roles[role] = iam_role
+        CfnOutput(self, f"{name}RoleArn", value=iam_role.role_arn)
+
+    def _suppress(self) -> None:
+        for policy in self.role_policies.values():
+            NagSuppressions.add_resource_suppressions(
+                policy,
+                [
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5",
+                        reason="The only wildcard is a path parameter ({read_id}, {user_id}) of a route the "
+                        "role may call; method, stage and API are fixed.",
+                        applies_to=[RegexAppliesTo(regex=r"/^Resource::arn:<AWS::Partition>:execute-api:.*\*$/g")],
+                    )
+                ],
+            )
+        NagSuppressions.add_resource_suppressions(
+            self.function.role,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="Generated by grant_*: object reads in the images bucket (presigned crop URLs), "
+                    "object writes in the audit bucket, DynamoDB index ARNs of the reads/users tables, and "
+                    "KMS GenerateDataKey*/ReEncrypt* on this stack's data and audit keys.",
+                    applies_to=[
+                        "Action::s3:GetObject*",
+                        "Action::s3:GetBucket*",
+                        "Action::s3:List*",
+                        "Action::s3:Abort*",
+                        "Action::kms:GenerateDataKey*",
+                        "Action::kms:ReEncrypt*",
+                        RegexAppliesTo(regex=r"/^Resource::<(ImagesBucket|AuditBucket)\.Arn>\/\*$/g"),
+                        RegexAppliesTo(regex=r"/^Resource::<(ReadsTable|UsersTable)\.Arn>\/index\/\*$/g"),
+                    ],
+                )
+            ],
+            apply_to_children=True,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.api,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-APIG3",
+                    reason="Every method requires SigV4 (AWS_IAM) and the resource policy refuses other "
+                    "accounts, so unauthenticated traffic never reaches the integration; stage throttling "
+                    "bounds request rates. A WAF web ACL can be attached by the agency where policy asks.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-APIGWAssociatedWithWAF",
+                    reason="See AwsSolutions-APIG3: IAM-only API behind a deny-other-accounts resource policy.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-COG4",
+                    reason="Officers authenticate with IAM (SigV4) through MFA-only roles, the agency's "
+                    "identity federation, not Cognito user pools.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+                    reason="Caching is off on purpose: every search must reach the handler so that it is "
+                    "audited before any data is returned, and cached plate data would outlive retention.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-APIGWSSLEnabled",
+                    reason="The backend is a Lambda proxy integration, not an HTTP endpoint, so there is no "
+                    "backend TLS connection for a client certificate to authenticate.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM4",
+                    reason="The account-level API Gateway CloudWatch role uses the AWS managed "
+                    "AmazonAPIGatewayPushToCloudWatchLogs policy, which API Gateway documents for it.",
+                    applies_to=[
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                    ],
+                ),
+            ],
+            apply_to_children=True,
+        )

@@ -1,0 +1,166 @@
+"""DynamoDB tables and the images bucket, built from `plateguard.schema` (the single source of truth)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+from plateguard import schema
+
+# Same wording everywhere the finding appears (tables and buckets).
+NO_BACKUP_COPIES_REASON = (
+    "Deliberately no AWS Backup plan / cross-region replica: copies outside the table/bucket would keep "
+    "plate reads after the retention period the usage and privacy policy promises (SB 34). Recovery is "
+    "point-in-time recovery (tables) and versioning (buckets) inside the same retention."
+)
+
+
+def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey) -> dynamodb.Table:
+    """One table from its TableSpec; its CloudFormation logical ID is the spec's `logical_id`."""
+
+    def attribute(name: str | None) -> dynamodb.Attribute | None:
+        return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING) if name else None
+
+    table = dynamodb.Table(
+        scope,
+        spec.logical_id,
+        partition_key=dynamodb.Attribute(name=spec.keys.partition_key, type=dynamodb.AttributeType.STRING),
+        sort_key=attribute(spec.keys.sort_key),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryption_key=key,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        time_to_live_attribute=spec.ttl_attribute,
+        deletion_protection=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    for index in spec.indexes:
+        table.add_global_secondary_index(
+            index_name=index.name,
+            partition_key=dynamodb.Attribute(name=index.keys.partition_key, type=dynamodb.AttributeType.STRING),
+            sort_key=attribute(index.keys.sort_key),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+    table.node.default_child.override_logical_id(spec.logical_id)  # type: ignore[union-attr]
+    NagSuppressions.add_resource_suppressions(
+        table, [NagPackSuppression(id="NIST.800.53.R5-DynamoDBInBackupPlan", reason=NO_BACKUP_COPIES_REASON)]
+    )
+    return table
+
+
+class Storage(Construct):
+    """Every table in `schema.TABLES`, the images bucket, and the bucket receiving S3 access logs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data_key: kms.IKey,
+        read_retention_days: int,
+        hit_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.tables: dict[str, dynamodb.Table] = {
+            spec.logical_id: build_table(self, spec, data_key) for spec in schema.TABLES
+        }
+        self.access_logs_bucket = self._access_logs_bucket()
+        spec = schema.IMAGES_BUCKET
+        self.images_bucket = s3.Bucket(
+            self,
+            spec.logical_id,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=data_key,
+            bucket_key_enabled=True,  # one KMS call per bucket-key period, not per camera upload
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix=f"{spec.logical_id}/",
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=self._image_lifecycle(read_retention_days, hit_retention_days),
+        )
+        self.images_bucket.node.default_child.override_logical_id(spec.logical_id)  # type: ignore[union-attr]
+        NagSuppressions.add_resource_suppressions(
+            self.images_bucket,
+            [NagPackSuppression(id="NIST.800.53.R5-S3BucketReplicationEnabled", reason=NO_BACKUP_COPIES_REASON)],
+        )
+
+    @staticmethod
+    def _image_lifecycle(read_days: int, hit_days: int) -> list[s3.LifecycleRule]:
+        """Images expire with the reads they produced; versioning must not keep deleted data alive."""
+
+        def expire(prefix: str, days: int) -> s3.LifecycleRule:
+            # Versioning guards against overwrites, but an expired or deleted image must really go:
+            # a non-current version lives one day (enough to undo a mistaken delete).
+            return s3.LifecycleRule(
+                id=f"expire-{prefix.rstrip('/')}",
+                prefix=prefix,
+                expiration=Duration.days(days),
+                noncurrent_version_expiration=Duration.days(1),
+            )
+
+        return [
+            # Raw camera frames: the retention of the non-hit reads they produce.
+            expire(schema.INCOMING_PREFIX, read_days),
+            # Plate crops are the evidence of hits and are kept as long as a hit; the retention sweep
+            # deletes non-hit crops together with their reads.
+            expire(schema.CROPS_PREFIX, hit_days),
+            # Undecodable or oversized uploads: kept only as long as a non-hit read, for diagnosis.
+            expire(schema.QUARANTINE_PREFIX, read_days),
+            s3.LifecycleRule(id="abort-multipart", abort_incomplete_multipart_upload_after=Duration.days(1)),
+            s3.LifecycleRule(id="delete-markers", expired_object_delete_marker=True),
+        ]
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            # S3 server access logging can only deliver to SSE-S3 buckets (not SSE-KMS).
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            # Access records are audit records: at least one year (CJIS), then gone.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="access-logs-400-days",
+                    expiration=Duration.days(400),
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            bucket,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-S1",
+                    reason="This is the access-log destination; logging it into itself would loop.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-S3BucketLoggingEnabled",
+                    reason="This is the access-log destination; logging it into itself would loop.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-S3DefaultEncryptionKMS",
+                    reason="S3 server access log delivery supports only SSE-S3 (AES-256) destination "
+                    "buckets; the logs hold request metadata, not images.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-S3BucketReplicationEnabled",
+                    reason="Access logs stay in the agency's account and region; versioning guards them.",
+                ),
+            ],
+            apply_to_children=True,
+        )
+        return bucket

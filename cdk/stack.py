@@ -1,0 +1,72 @@
+"""PlateGuard's single stack: constructs per concern, wired together here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from cdk.config import PlateGuardConfig
+from cdk.constructs.alerts import Alerts
+from cdk.constructs.api import OfficerApi
+from cdk.constructs.audit import AuditTrail
+from cdk.constructs.function import retention_at_most
+from cdk.constructs.ingest import Ingest
+from cdk.constructs.keys import EncryptionKeys
+from cdk.constructs.layers import Layers
+from cdk.constructs.storage import Storage
+from cdk.nag import suppress_cdk_internals
+
+STACK_NAME = "PlateGuard"
+
+
+class PlateGuardStack(Stack):
+    """Environment-agnostic (no account/region lookups): synthesizes offline without credentials."""
+
+    def __init__(self, scope: Construct, construct_id: str = STACK_NAME, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        config = PlateGuardConfig.from_context(self.node)
+        assert config.layers_dir is not None  # from_context always resolves it
+        # Function logs can contain plate numbers: never keep them longer than a non-hit read.
+        function_log_retention = retention_at_most(config.read_retention_days)
+
+        keys = EncryptionKeys(self, "Keys")
+        storage = Storage(
+            self,
+            "Storage",
+            data_key=keys.data,
+            read_retention_days=config.read_retention_days,
+            hit_retention_days=config.hit_retention_days,
+        )
+        audit = AuditTrail(self, "Audit", key=keys.audit, access_logs_bucket=storage.access_logs_bucket)
+        alerts = Alerts(self, "Alerts", key=keys.alerts)
+        layers = Layers(self, "Layers", layers_dir=config.layers_dir)
+        self.ingest = Ingest(
+            self,
+            "Ingest",
+            tables=storage.tables,
+            images_bucket=storage.images_bucket,
+            alert_topic=alerts.topic,
+            queue_key=keys.ingest_queue,
+            logs_key=keys.logs,
+            layers=[layers.runtime, layers.recognition],
+            read_retention_days=config.read_retention_days,
+            hit_retention_days=config.hit_retention_days,
+            reserved_concurrency=config.ingest_reserved_concurrency,
+            log_retention=function_log_retention,
+        )
+        self.api = OfficerApi(
+            self,
+            "Api",
+            tables=storage.tables,
+            images_bucket=storage.images_bucket,
+            audit_bucket=audit.bucket,
+            logs_key=keys.logs,
+            layers=[layers.runtime],
+            reserved_concurrency=config.api_reserved_concurrency,
+            throttle_rate_limit=config.api_throttle_rate_limit,
+            throttle_burst_limit=config.api_throttle_burst_limit,
+            log_retention=function_log_retention,
+        )
+        suppress_cdk_internals(self)
