@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import cast
 
 from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
 from plateguard.models.records import (
@@ -33,6 +34,11 @@ def day_pk(agency: str, captured_at: datetime) -> str:
     return f"{agency}#{captured_at.astimezone(UTC):%Y-%m-%d}"
 
 
+def _box(values: list[float]) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(v) for v in values)
+    return x, y, w, h
+
+
 def read_from_item(item: ReadItem) -> PlateReadRecord:
     return PlateReadRecord(
         read_id=item.read_id,
@@ -42,9 +48,9 @@ def read_from_item(item: ReadItem) -> PlateReadRecord:
         plate=item.plate,
         raw_text=item.raw_text,
         confidence=float(item.confidence),
-        char_confidences=tuple(float(c) for c in item.char_confidences or ()),
+        char_confidences=tuple(float(c) for c in cast(list[float], item.char_confidences or [])),
         alternatives=tuple((str(t), float(c)) for t, c in item.alternatives or ()),
-        box=tuple(int(v) for v in item.box),  # type: ignore[arg-type]
+        box=_box(cast(list[float], item.box)),
         crop_key=item.crop_key,
         source_key=item.source_key,
         lat=float(item.lat),
@@ -86,8 +92,8 @@ class DynamoIngestRepository:
             reason=item.reason,
             detail=item.detail,
             quarantine_key=item.quarantine_key,
-            read_ids=tuple(item.read_ids or ()),
-            alert_ids=tuple(item.alert_ids or ()),
+            read_ids=tuple(cast(list[str], item.read_ids or [])),
+            alert_ids=tuple(cast(list[str], item.alert_ids or [])),
         )
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
@@ -137,7 +143,7 @@ class DynamoIngestRepository:
             yield read_from_item(item)
 
     def reads_for_source(self, source_key: str, read_ids: tuple[str, ...]) -> list[PlateReadRecord]:
-        records = []
+        records: list[PlateReadRecord] = []
         for read_id in read_ids:
             records.extend(read_from_item(item) for item in ReadItem.by_id.query(read_id))
         return [r for r in records if r.source_key == source_key]

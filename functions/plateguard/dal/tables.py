@@ -52,7 +52,9 @@ class ReadsById(GlobalSecondaryIndex["ReadItem"]):
 
 
 class ReadItem(Model):
-    Meta = type("Meta", (_Unbound,), {})
+    class Meta(_Unbound):
+        pass
+
     pk = UnicodeAttribute(hash_key=True)  # AGENCY#PLATE
     sk = UnicodeAttribute(range_key=True)  # CAPTURED_AT#READ_ID
     camera_pk = UnicodeAttribute()  # AGENCY#CAMERA
@@ -82,7 +84,9 @@ class ReadItem(Model):
 
 
 class ImageItem(Model):
-    Meta = type("Meta", (_Unbound,), {})
+    class Meta(_Unbound):
+        pass
+
     source_key = UnicodeAttribute(hash_key=True)
     outcome = UnicodeAttribute()
     processed_at = UTCDateTimeAttribute()
@@ -97,7 +101,9 @@ class ImageItem(Model):
 
 
 class CameraItem(Model):
-    Meta = type("Meta", (_Unbound,), {})
+    class Meta(_Unbound):
+        pass
+
     agency = UnicodeAttribute(hash_key=True)
     camera_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
@@ -107,7 +113,9 @@ class CameraItem(Model):
 
 
 class HotListItem(Model):
-    Meta = type("Meta", (_Unbound,), {})
+    class Meta(_Unbound):
+        pass
+
     agency = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)  # LIST#PLATE
     list_name = UnicodeAttribute()
@@ -121,7 +129,9 @@ class HotListItem(Model):
 
 
 class AlertItem(Model):
-    Meta = type("Meta", (_Unbound,), {})
+    class Meta(_Unbound):
+        pass
+
     agency = UnicodeAttribute(hash_key=True)
     alert_id = UnicodeAttribute(range_key=True)
     read_id = UnicodeAttribute()
@@ -142,6 +152,43 @@ class AlertItem(Model):
     expires_at = NumberAttribute()
 
 
+class UsersByAgency(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = schema.USERS.indexes[0].name
+        projection = AllProjection()
+
+    agency = UnicodeAttribute(hash_key=True)
+    principal_arn = UnicodeAttribute(range_key=True)
+
+
+class UserItem(Model):
+    class Meta(_Unbound):
+        pass
+
+    principal_arn = UnicodeAttribute(hash_key=True)
+    agency = UnicodeAttribute()
+    username = UnicodeAttribute()
+    role = UnicodeAttribute()
+    status = UnicodeAttribute()
+    training_completed_at = UTCDateTimeAttribute(null=True)
+    approved_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_activity_at = UTCDateTimeAttribute(null=True)
+
+    by_agency = UsersByAgency()
+
+
+class AuditItem(Model):
+    class Meta(_Unbound):
+        pass
+
+    agency = UnicodeAttribute(hash_key=True)  # the chain: an agency, or "_unregistered"
+    seq = UnicodeAttribute(range_key=True)  # zero-padded so string order is numeric order
+    event_hash = UnicodeAttribute()
+    previous_hash = UnicodeAttribute()
+    record = UnicodeAttribute()  # canonical JSON whose SHA-256 is event_hash
+
+
 # Model class for each table spec; tests check the keys agree with plateguard.schema.
 MODELS_BY_TABLE: dict[str, type[Model]] = {
     schema.READS.logical_id: ReadItem,
@@ -149,6 +196,8 @@ MODELS_BY_TABLE: dict[str, type[Model]] = {
     schema.CAMERAS.logical_id: CameraItem,
     schema.HOTLIST.logical_id: HotListItem,
     schema.ALERTS.logical_id: AlertItem,
+    schema.USERS.logical_id: UserItem,
+    schema.AUDIT.logical_id: AuditItem,
 }
 
 

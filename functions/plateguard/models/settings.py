@@ -43,4 +43,56 @@ class IngestSettings(AwsSettings):
 
 @lru_cache(maxsize=1)
 def get_ingest_settings() -> IngestSettings:
-    return IngestSettings()  # type: ignore[call-arg]  # values come from the environment
+    return IngestSettings()  # values come from the environment
+
+
+DEFAULT_OFFENSE_TYPES = (
+    "stolen-vehicle",
+    "homicide",
+    "robbery",
+    "kidnapping",
+    "missing-person",
+    "amber-alert",
+    "hit-and-run",
+    "carjacking",
+    "assault-with-deadly-weapon",
+    "burglary",
+)
+
+
+class ApiSettings(AwsSettings):
+    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
+    users_table_name: str = Field(validation_alias="USERS_TABLE_NAME")
+    audit_table_name: str = Field(validation_alias="AUDIT_TABLE_NAME")
+    images_bucket_name: str = Field(validation_alias="IMAGES_BUCKET_NAME")
+    audit_bucket_name: str = Field(validation_alias="AUDIT_BUCKET_NAME")
+
+    # Pagination tokens are HMAC-protected with a key derived once per container from a KMS HMAC key
+    # (GenerateMac over a fixed label), so key material never leaves KMS and all containers agree.
+    pagination_kms_key_id: str = Field(validation_alias="PAGINATION_KMS_KEY_ID")
+    pagination_token_ttl_seconds: int = Field(
+        default=900, ge=30, le=86_400, validation_alias="PAGINATION_TOKEN_TTL_SECONDS"
+    )
+
+    # Search policy: a purpose must name one of these offense types (comma-separated in the environment).
+    offense_types: str = Field(default=",".join(DEFAULT_OFFENSE_TYPES), validation_alias="OFFENSE_TYPES")
+    max_search_window_days: float = Field(default=7, gt=0, le=366, validation_alias="MAX_SEARCH_WINDOW_DAYS")
+    min_pattern_literals: int = Field(default=3, ge=1, le=10, validation_alias="MIN_PATTERN_LITERALS")
+    default_page_size: int = Field(default=50, ge=1, le=1000, validation_alias="DEFAULT_PAGE_SIZE")
+    max_page_size: int = Field(default=200, ge=1, le=1000, validation_alias="MAX_PAGE_SIZE")
+    # Items examined per request by scanning searches; past it the page ends early with a next_token.
+    max_scanned_items: int = Field(default=5000, ge=100, le=100_000, validation_alias="MAX_SCANNED_ITEMS")
+    max_audit_query_days: float = Field(default=366, gt=0, le=3660, validation_alias="MAX_AUDIT_QUERY_DAYS")
+    crop_url_expires_seconds: int = Field(default=60, ge=1, le=900, validation_alias="CROP_URL_EXPIRES_SECONDS")
+
+    # Accounts unused for this long are refused (CJIS: disable inactive accounts; 90 days is common).
+    inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
+
+    @property
+    def offense_type_list(self) -> tuple[str, ...]:
+        return tuple(t.strip().lower() for t in self.offense_types.split(",") if t.strip())
+
+
+@lru_cache(maxsize=1)
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()  # values come from the environment (pydantic-settings)
