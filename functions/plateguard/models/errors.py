@@ -17,3 +17,60 @@ class RejectedImage(PlateGuardError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+# -- officer API -----------------------------------------------------------------------------------
+# Each API error carries a stable `code` (the `error` field of the JSON body). The HTTP status of each
+# type is chosen in one place: plateguard.handlers.api.ERROR_STATUS.
+
+
+class ApiError(PlateGuardError):
+    code = "ApiError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(ApiError):
+    """A parameter is missing, malformed, out of range or not allowed by policy."""
+
+    code = "InvalidRequest"
+
+
+class InvalidPaginationToken(InvalidRequest):
+    """A next_token that fails its integrity check, has expired or belongs to another query or caller."""
+
+    code = "InvalidPaginationToken"
+
+
+class AccessDenied(ApiError):
+    """The caller may not do this: unknown principal, inactive account, or a role without the route.
+
+    `reason` is a stable code for the audit record; `user` is the registry entry when there is one.
+    """
+
+    code = "AccessDenied"
+
+    def __init__(self, reason: str, message: str, user: object | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.user = user
+
+
+class NotFound(ApiError):
+    code = "NotFound"
+
+
+class Conflict(ApiError):
+    code = "Conflict"
+
+
+class AuditUnavailable(ApiError):
+    """The audit record could not be written: the request fails closed and returns no data."""
+
+    code = "AuditUnavailable"
+
+
+class AuditChainConflict(PlateGuardError):
+    """Another writer took the next sequence number of the chain first (retry with the new head)."""

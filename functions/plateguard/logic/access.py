@@ -1,0 +1,139 @@
+"""Who may do what: the user registry entry behind an IAM principal, checked against ROUTES.
+
+IAM (the per-role policies CDK builds from the same ROUTES) already limits which routes a principal
+can invoke; this check repeats it in the handler from the registry, so a mis-attached policy, a
+disabled account or a lapsed training record is still refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest
+from plateguard.models.routes import ROUTES, Role, Route
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    SEPARATED = "separated"
+
+
+@dataclass(frozen=True)
+class User:
+    principal_arn: str
+    agency: str
+    username: str
+    role: Role
+    status: UserStatus
+    training_completed_at: datetime | None
+    approved_by: str | None
+    created_at: datetime
+    last_activity_at: datetime | None = None
+
+    def touched(self, now: datetime) -> User:
+        return replace(self, last_activity_at=now)
+
+
+class UserDirectory(Protocol):
+    def get(self, principal_arn: str) -> User | None: ...
+    def list_agency(self, agency: str) -> list[User]: ...
+    def put(self, user: User) -> None: ...
+    def record_activity(self, principal_arn: str, when: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    inactivity_disable_days: int
+
+
+def find_route(method: str, resource: str) -> Route | None:
+    for route in ROUTES:
+        if route.method == method.upper() and route.path == resource:
+            return route
+    return None
+
+
+def authorize(
+    principal_arn: str | None,
+    method: str,
+    resource: str,
+    users: UserDirectory,
+    policy: AccessPolicy,
+    now: datetime,
+) -> User:
+    """The caller's registry entry if it may call this route now; AccessDenied (with a reason) if not."""
+    route = find_route(method, resource)
+    if route is None:
+        raise AccessDenied("route_unknown", f"{method} {resource} is not a PlateGuard route")
+    if not principal_arn:
+        raise AccessDenied("no_principal", "the request carries no IAM principal")
+    user = users.get(principal_arn)
+    if user is None:
+        raise AccessDenied("unknown_principal", "this IAM principal is not a registered PlateGuard user")
+    if user.status is UserStatus.SEPARATED:
+        raise AccessDenied("account_separated", "this account was removed on separation", user)
+    if user.status is not UserStatus.ACTIVE:
+        raise AccessDenied("account_disabled", "this account is disabled", user)
+    if user.approved_by is None:
+        raise AccessDenied("not_approved", "this account has no supervisor approval", user)
+    if user.training_completed_at is None or user.training_completed_at > now:
+        raise AccessDenied("training_incomplete", "ALPR training must be completed before access", user)
+    last_seen = user.last_activity_at or user.created_at
+    if now - last_seen > timedelta(days=policy.inactivity_disable_days):
+        raise AccessDenied(
+            "account_inactive", f"account unused for more than {policy.inactivity_disable_days} days", user
+        )
+    if user.role not in route.roles:
+        raise AccessDenied("role_not_permitted", f"role {user.role.value} may not call {method} {resource}", user)
+    return user
+
+
+# -- account administration (admins, own agency only) ----------------------------------------------
+
+
+def put_user(
+    admin: User,
+    username: str,
+    principal_arn: str,
+    role: Role,
+    status: UserStatus,
+    training_completed_at: datetime | None,
+    approved_by: str,
+    users: UserDirectory,
+    now: datetime,
+) -> User:
+    """Create or update an account of the admin's agency, approved by one of its active supervisors."""
+
+    if principal_arn == admin.principal_arn:
+        raise AccessDenied("self_administration", "admins may not change their own account", admin)
+    agency_users = users.list_agency(admin.agency)
+    approver = next((u for u in agency_users if u.username == approved_by), None)
+    if (
+        approver is None
+        or approver.role not in (Role.SUPERVISOR, Role.ADMIN)
+        or approver.status is not UserStatus.ACTIVE
+    ):
+        raise InvalidRequest("approved_by must name an active supervisor or admin of your agency")
+    existing = users.get(principal_arn)
+    if existing is not None and existing.agency != admin.agency:
+        raise Conflict("this principal is registered to another agency")
+    same_name = next((u for u in agency_users if u.username == username and u.principal_arn != principal_arn), None)
+    if same_name is not None:
+        raise Conflict(f"username {username} already belongs to another principal")
+    user = User(
+        principal_arn=principal_arn,
+        agency=admin.agency,
+        username=username,
+        role=role,
+        status=status,
+        training_completed_at=training_completed_at,
+        approved_by=approved_by,
+        created_at=existing.created_at if existing else now,
+        last_activity_at=existing.last_activity_at if existing else None,
+    )
+    users.put(user)
+    return user

@@ -1,0 +1,115 @@
+"""Every API request, allowed or not, leaves one audit record before any data leaves.
+
+`run_audited` authorizes the caller, runs the action (the query), then writes the audit record with
+the outcome and result count, and only then hands the result back. If the audit write fails, the
+result is dropped and AuditUnavailable (503) propagates instead: fail closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from plateguard.logic.access import AccessPolicy, User, UserDirectory, authorize
+from plateguard.logic.audit_chain import AuditEvent, AuditTrail
+from plateguard.models.errors import AccessDenied, ApiError, AuditUnavailable, InvalidRequest, NotFound
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+# Last-activity writes are throttled: one per user per this interval is enough for a 90-day rule.
+ACTIVITY_GRANULARITY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as API Gateway saw it (requestContext.identity)."""
+
+    principal_arn: str | None
+    access_key_id: str | None
+    source_ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    method: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class AuditedCall:
+    caller: Caller
+    event_name: str
+    parameters: dict[str, Any]
+    read_only: bool = True
+
+
+def _outcome(error: Exception) -> tuple[str, str]:
+    if isinstance(error, AccessDenied):
+        return "Denied", f"AccessDenied.{error.reason}"
+    if isinstance(error, InvalidRequest | NotFound):
+        return "Rejected", error.code
+    if isinstance(error, ApiError):
+        return "Failed", error.code
+    return "Failed", "InternalError"
+
+
+def run_audited(
+    call: AuditedCall,
+    action: Callable[[User], tuple[T, int | None]],
+    *,
+    users: UserDirectory,
+    policy: AccessPolicy,
+    trail: AuditTrail,
+    now: datetime,
+) -> T:
+    user: User | None = None
+
+    def event(
+        outcome: str, code: str | None = None, message: str | None = None, count: int | None = None
+    ) -> AuditEvent:
+        who = user
+        return AuditEvent(
+            event_name=call.event_name,
+            event_time=now,
+            principal_arn=call.caller.principal_arn,
+            username=who.username if who else None,
+            agency=who.agency if who else None,
+            role=who.role.value if who else None,
+            access_key_id=call.caller.access_key_id,
+            source_ip=call.caller.source_ip,
+            user_agent=call.caller.user_agent,
+            request_id=call.caller.request_id,
+            request_parameters=call.parameters,
+            outcome=outcome,
+            error_code=code,
+            error_message=message,
+            result_count=count,
+            read_only=call.read_only,
+        )
+
+    try:
+        user = authorize(call.caller.principal_arn, call.caller.method, call.caller.resource, users, policy, now)
+        result, count = action(user)
+    except AuditUnavailable:
+        raise
+    except Exception as error:
+        if isinstance(error, AccessDenied) and isinstance(error.user, User):
+            user = error.user  # a known but refused account: its agency's chain records the denial
+        outcome, code = _outcome(error)
+        message = error.message if isinstance(error, ApiError) else "internal error"
+        trail.record(event(outcome, code, message))  # AuditUnavailable here replaces the error: 503
+        raise
+    trail.record(event("Success", count=count))
+    _note_activity(user, users, now)
+    return result
+
+
+def _note_activity(user: User, users: UserDirectory, now: datetime) -> None:
+    last = user.last_activity_at
+    if last is not None and now - last < ACTIVITY_GRANULARITY:
+        return
+    try:
+        users.record_activity(user.principal_arn, now)
+    except Exception:  # activity tracking must not turn a served, audited request into an error
+        _log.warning("could not record last activity", exc_info=True)

@@ -1,0 +1,235 @@
+"""Shared helpers for the officer-API tests: a provisioned moto world, users, reads and events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from plateguard.logic.access import User, UserStatus
+from plateguard.logic.retention import expires_at_epoch
+from plateguard.models.records import PlateReadRecord
+from plateguard.models.routes import Role
+
+REGION = "us-west-2"
+ACCOUNT = "123456789012"
+NOW = datetime.now(UTC).replace(microsecond=0)
+GOOD_PURPOSE = {
+    "purpose": "Locate vehicle seen leaving armed robbery at 5th and Main",
+    "case_number": "DPD-2026-004417",
+    "offense_type": "robbery",
+}
+
+
+def arn(agency: str, name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:user/{agency}/{name}"
+
+
+def make_user(agency: str, name: str, role: Role, **changes: Any) -> User:
+    user = User(
+        principal_arn=arn(agency, name),
+        agency=agency,
+        username=name,
+        role=role,
+        status=UserStatus.ACTIVE,
+        training_completed_at=NOW - timedelta(days=10),
+        approved_by="sgt.chen",
+        created_at=NOW - timedelta(days=20),
+        last_activity_at=NOW - timedelta(days=1),
+    )
+    return replace(user, **changes)
+
+
+USERS = {
+    "officer": make_user("demo-pd", "officer.garcia", Role.OFFICER),
+    "supervisor": make_user("demo-pd", "sgt.chen", Role.SUPERVISOR),
+    "auditor": make_user("demo-pd", "auditor.okafor", Role.AUDITOR),
+    "admin": make_user("demo-pd", "admin.reyes", Role.ADMIN),
+    "other_officer": make_user("other-pd", "officer.novak", Role.OFFICER),
+    "disabled": make_user("demo-pd", "officer.disabled", Role.OFFICER, status=UserStatus.DISABLED),
+    "separated": make_user("demo-pd", "officer.gone", Role.OFFICER, status=UserStatus.SEPARATED),
+    "untrained": make_user("demo-pd", "officer.new", Role.OFFICER, training_completed_at=None),
+    "inactive": make_user("demo-pd", "officer.idle", Role.OFFICER, last_activity_at=NOW - timedelta(days=120)),
+    "unapproved": make_user("demo-pd", "officer.unapproved", Role.OFFICER, approved_by=None),
+}
+UNKNOWN_ARN = arn("demo-pd", "nobody")
+
+
+def make_read(
+    plate: str,
+    agency: str = "demo-pd",
+    camera: str = "cam-main-st",
+    hours_ago: float = 2,
+    lat: float = 37.7793,
+    lon: float = -122.4193,
+    expires_at: int | None = None,
+) -> PlateReadRecord:
+    captured = NOW - timedelta(hours=hours_ago)
+    read_id = str(uuid.uuid4())
+    return PlateReadRecord(
+        read_id=read_id,
+        agency=agency,
+        camera_id=camera,
+        captured_at=captured,
+        plate=plate,
+        raw_text=plate,
+        confidence=0.95,
+        char_confidences=tuple(0.95 for _ in plate),
+        alternatives=(),
+        box=(1, 2, 3, 4),
+        crop_key=f"crops/{agency}/{camera}/{read_id}.jpg",
+        source_key=f"incoming/{agency}/{camera}/{read_id}.jpg",
+        lat=lat,
+        lon=lon,
+        heading=None,
+        low_confidence=False,
+        hit=False,
+        expires_at=expires_at if expires_at is not None else expires_at_epoch(captured, 30),
+    )
+
+
+def rest_event(
+    principal_arn: str | None,
+    method: str,
+    resource: str,
+    path: str,
+    query: dict[str, str] | None = None,
+    path_params: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as AWS_IAM authorization delivers it."""
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", "User-Agent": "pytest"},
+        "multiValueHeaders": {"Content-Type": ["application/json"], "User-Agent": ["pytest"]},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/test{path}",
+            "stage": "test",
+            "requestId": str(uuid.uuid4()),
+            "accountId": ACCOUNT,
+            "identity": {
+                "userArn": principal_arn,
+                "accessKey": "AKIATEST",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "pytest",
+                "caller": "AIDATEST",
+                "user": "AIDATEST",
+            },
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "plateguard-api-test"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:plateguard-api-test"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class ApiWorld:
+    """A provisioned moto account with the API's env, users and a clean audit trail."""
+
+    resources: Any
+
+    def call(
+        self,
+        who: str | None,
+        method: str,
+        resource: str,
+        path: str | None = None,
+        query: dict[str, str] | None = None,
+        path_params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        from plateguard.handlers.api import handle_api_request
+
+        principal = USERS[who].principal_arn if who in USERS else who
+        event = rest_event(principal, method, resource, path or resource, query, path_params, body)
+        response = handle_api_request(event, LambdaContext())
+        return int(response["statusCode"]), json.loads(response["body"] or "null")
+
+    def search(self, who: str | None, **query: str) -> tuple[int, dict[str, Any]]:
+        return self.call(who, "GET", "/reads", query=query)
+
+    def put_reads(self, *reads: PlateReadRecord) -> None:
+        from plateguard.dal.repositories import DynamoIngestRepository
+
+        for read in reads:
+            DynamoIngestRepository().put_read(read)
+
+    def audit_records(self, agency: str = "demo-pd") -> list[dict[str, Any]]:
+        from plateguard.handlers.api import get_api_dependencies
+
+        return [e.record() for e in get_api_dependencies().audit_store.entries(agency)]
+
+    def s3(self) -> Any:
+        return boto3.client("s3", region_name=REGION)
+
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb", region_name=REGION)
+
+
+def clear_caches() -> None:
+    from plateguard.dal.clients import aws_client
+    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.models.settings import get_api_settings
+
+    get_api_settings.cache_clear()
+    get_api_dependencies.cache_clear()
+    aws_client.cache_clear()
+
+
+@pytest.fixture
+def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
+    from plateguard.dal.users import DynamoUserDirectory
+    from plateguard.local.provision import provision
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    with mock_aws():
+        clients = {n: boto3.client(n, region_name=REGION) for n in ("dynamodb", "s3", "sqs", "sns")}
+        resources = provision(clients, REGION, prefix=f"pg-{uuid.uuid4().hex[:6]}")
+        for name, value in resources.environment().items():
+            monkeypatch.setenv(name, value)
+        key = boto3.client("kms", region_name=REGION).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+        monkeypatch.setenv("PAGINATION_KMS_KEY_ID", key["KeyMetadata"]["KeyId"])
+        clear_caches()
+        from plateguard.handlers.api import get_api_dependencies
+
+        get_api_dependencies()  # binds the tables
+        directory = DynamoUserDirectory()
+        for user in USERS.values():
+            directory.put(user)
+        yield ApiWorld(resources)
+        clear_caches()
