@@ -63,6 +63,7 @@ class PlateGuardStack(Stack):
             images_bucket=storage.images_bucket,
             audit_bucket=audit.bucket,
             logs_key=keys.logs,
+            pagination_key=keys.pagination,
             layers=[layers.runtime],
             reserved_concurrency=config.api_reserved_concurrency,
             throttle_rate_limit=config.api_throttle_rate_limit,

@@ -20,6 +20,18 @@ class EncryptionKeys(Construct):
         self.alerts = self._key("AlertsKey", "PlateGuard hot-list alert topic")
         self.audit = self._key("AuditKey", "PlateGuard WORM audit trail")
         self.logs = self._key("LogsKey", "PlateGuard CloudWatch log groups (functions and API access)")
+        # HMAC key for the API's pagination tokens: the API derives its token-signing secret with
+        # GenerateMac, so the key material never leaves KMS. (Automatic rotation exists only for
+        # symmetric encryption keys; rotating this one would invalidate at most 15-minute tokens.)
+        self.pagination = kms.Key(
+            self,
+            "PaginationKey",
+            description="PlateGuard API pagination-token HMAC key",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            pending_window=Duration.days(7),
+            removal_policy=RemovalPolicy.DESTROY,  # protects no stored data: tokens live minutes
+        )
         # CloudWatch Logs encrypts with the key itself, so its service principal needs a key-policy
         # grant, limited to this account's log groups in this region.
         self.logs.add_to_resource_policy(

@@ -1,0 +1,48 @@
+"""One synthesis for the whole infra suite (session scope): the stack takes ~10 s to build with cdk-nag.
+
+Layers: the stack is pointed at tiny stub layer directories through the `plateguard:layersDir`
+context key (see cdk/packaging.py), so these tests never download or build anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from aws_cdk.assertions import Template
+
+from cdk.app_factory import build_app
+from cdk.packaging import LAYERS, LAYERS_DIR_CONTEXT
+from cdk.stack import STACK_NAME
+from tests.infra.helpers import Synthesized
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    layers = tmp_path_factory.mktemp("layers")
+    for name in LAYERS:
+        (layers / name / "python").mkdir(parents=True)
+        (layers / name / "python" / "stub.py").write_text("# test stub layer\n")
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    # The built-in CloudFormation validation plugin costs ~5 s; cfn-lint runs in its own test.
+    previous = os.environ.get("CDK_VALIDATION")
+    os.environ["CDK_VALIDATION"] = "false"
+    try:
+        assembly = build_app(outdir=outdir, context={LAYERS_DIR_CONTEXT: str(layers)}).synth()
+    finally:
+        if previous is None:
+            os.environ.pop("CDK_VALIDATION", None)
+        else:
+            os.environ["CDK_VALIDATION"] = previous
+    artifact = assembly.get_stack_by_name(STACK_NAME)
+    raw = artifact.template
+    yield Synthesized(
+        assembly=assembly,
+        template=Template.from_json(raw),
+        raw=raw,
+        outdir=outdir,
+        template_path=outdir / artifact.template_file,
+    )

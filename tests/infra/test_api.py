@@ -1,0 +1,144 @@
+"""The officer API: IAM on every method, routes from the catalogue, per-role MFA roles and policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from plateguard import schema
+from plateguard.models.routes import ROUTES, Role, routes_for
+from plateguard.models.settings import ApiSettings
+
+from cdk.constructs.api import API_HANDLER, STAGE_NAME, invoke_path
+from tests.infra.helpers import Synthesized, allowed_actions, as_list, function_by_handler, resolve_arn, role_statements
+
+
+def _resource_paths(synth: Synthesized) -> dict[str, str]:
+    """Logical ID of each AWS::ApiGateway::Resource -> its full path."""
+    resources = synth.resources("AWS::ApiGateway::Resource")
+
+    def path(name: str) -> str:
+        props = resources[name]["Properties"]
+        parent = props["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{props['PathPart']}"
+
+    return {name: path(name) for name in resources}
+
+
+def _methods(synth: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = _resource_paths(synth)
+    methods = {}
+    for method in synth.resources("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        resource = props["ResourceId"]
+        path = paths[resource["Ref"]] if "Ref" in resource else "/"
+        methods[(props["HttpMethod"], path)] = props
+    return methods
+
+
+def test_methods_are_exactly_the_route_catalogue(synth: Synthesized) -> None:
+    assert set(_methods(synth)) == {(route.method, route.path) for route in ROUTES}
+
+
+def test_every_method_requires_aws_iam_and_request_validation(synth: Synthesized) -> None:
+    for key, props in _methods(synth).items():
+        assert props["AuthorizationType"] == "AWS_IAM", key
+        assert "RequestValidatorId" in props, key
+        assert props["Integration"]["Type"] == "AWS_PROXY", key
+
+
+def test_path_parameters_are_required(synth: Synthesized) -> None:
+    methods = _methods(synth)
+    assert methods[("GET", "/reads/{read_id}")]["RequestParameters"] == {"method.request.path.read_id": True}
+
+
+def _role_invoke_arns(synth: Synthesized, role: Role) -> set[str]:
+    (policy,) = [
+        p for p in synth.resources("AWS::IAM::ManagedPolicy").values()
+        if f"the {role.value} role" in p["Properties"]["Description"]
+    ]  # fmt: skip
+    arns: set[str] = set()
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert as_list(statement["Action"]) == ["execute-api:Invoke"]
+        arns |= {resolve_arn(r) for r in as_list(statement["Resource"])}
+    return arns
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_policy_allows_exactly_its_routes(synth: Synthesized, role: Role) -> None:
+    arns = _role_invoke_arns(synth, role)
+    # Then each ARN is this API, this stage, one method and one path of the role's routes
+    suffixes = {arn.split(":", 5)[-1].split("/", 1)[1] for arn in arns}
+    expected = {f"{STAGE_NAME}/{r.method}{invoke_path(r.path)}" for r in routes_for(role)}
+    assert suffixes == expected
+    assert all(arn.startswith("arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<Api") for arn in arns)
+
+
+def test_officers_cannot_reach_admin_or_audit_routes(synth: Synthesized) -> None:
+    officer = " ".join(_role_invoke_arns(synth, Role.OFFICER))
+    assert "/users" not in officer and "/audit" not in officer
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_requires_mfa_and_carries_only_its_policy(synth: Synthesized, role: Role) -> None:
+    (iam_role,) = [
+        r for r in synth.resources("AWS::IAM::Role").values()
+        if r["Properties"].get("Description", "").startswith(f"PlateGuard {role.value}:")
+    ]  # fmt: skip
+    (statement,) = iam_role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert resolve_arn(statement["Principal"]["AWS"]).endswith(":root")
+    assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert iam_role["Properties"]["MaxSessionDuration"] <= 3600
+    assert len(iam_role["Properties"]["ManagedPolicyArns"]) == 1
+    assert "Policies" not in iam_role["Properties"]
+
+
+def test_stage_logs_throttles_and_traces_without_plate_data(synth: Synthesized) -> None:
+    (stage,) = synth.resources("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == STAGE_NAME
+    assert props["TracingEnabled"] is True
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    # Execution logs at ERROR, no data trace: INFO would log query strings (plate numbers)
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+    log_group = resolve_arn(props["AccessLogSetting"]["DestinationArn"]).strip("<>").split(".")[0]
+    assert "KmsKeyId" in synth.raw["Resources"][log_group]["Properties"]
+    assert "$context.resourcePath" in props["AccessLogSetting"]["Format"]
+
+
+def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
+    (api,) = synth.resources("AWS::ApiGateway::RestApi").values()
+    statements = api["Properties"]["Policy"]["Statement"]
+    # Deny-only: an Allow for the account would bypass the per-role identity policies
+    assert all(s["Effect"] == "Deny" for s in statements)
+    assert statements[0]["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_api_function_environment_satisfies_api_settings(synth: Synthesized) -> None:
+    _, function = function_by_handler(synth, API_HANDLER)
+    env = function["Properties"]["Environment"]["Variables"]
+    required = {f.validation_alias for f in ApiSettings.model_fields.values() if f.is_required()}
+    assert required <= set(env), required - set(env)
+    assert function["Properties"]["Runtime"] == "python3.12"
+    assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_api_function_permissions(synth: Synthesized) -> None:
+    _, function = function_by_handler(synth, API_HANDLER)
+    statements = role_statements(synth, function)
+    dynamo = allowed_actions(statements, "dynamodb:")
+    writes = {r.strip("<>").split(".")[0] for r in dynamo["dynamodb:PutItem"]}
+    assert writes == {schema.AUDIT.logical_id}  # the only table it writes is the audit trail
+    reads = {r.strip("<>").split(".")[0] for r in dynamo["dynamodb:Query"]}
+    assert reads == {schema.READS.logical_id, schema.USERS.logical_id, schema.AUDIT.logical_id}
+    s3 = allowed_actions(statements, "s3:")
+    assert s3["s3:PutObject"] == {f"<{schema.AUDIT_BUCKET.logical_id}.Arn>/*"}
+    assert f"<{schema.IMAGES_BUCKET.logical_id}.Arn>/{schema.CROPS_PREFIX}*" in s3["s3:GetObject*"]
+    assert not {r for rs in s3.values() for r in rs if "/incoming/" in r}
+    kms = allowed_actions(statements, "kms:GenerateMac")
+    assert list(kms) == ["kms:GenerateMac"]

@@ -1,0 +1,96 @@
+"""Layer building and deployment settings: pure checks, nothing downloaded or synthesized here."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from aws_cdk import App
+
+from cdk.config import PlateGuardConfig
+from cdk.constructs.function import retention_at_most
+from cdk.packaging import DEFAULT_LAYERS_DIR, LayersMissingError, ensure_layers, resolve_layers_dir
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def build() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("layer_build", REPO / "layers" / "build.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _touch(path: Path, size: int = 10) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+
+
+def test_prune_drops_runtime_provided_and_unused_files(build: ModuleType, tmp_path: Path) -> None:
+    # Given a site-packages as pip leaves it
+    keep = ["numpy/core.py", "cv2/cv2.abi3.so", "onnxruntime/capi/onnxruntime_pybind11_state.so",
+            "pydantic-2.0.dist-info/METADATA", "pydantic/main.py"]  # fmt: skip
+    drop = ["boto3/__init__.py", "botocore/data/x.json", "boto3-1.0.dist-info/METADATA", "sympy/core.py",
+            "numpy/_core/tests/test_x.py", "pydantic/main.pyi", "onnxruntime/capi/libonnxruntime.so.1.32.0",
+            "cv2/data/haarcascade.xml", "x/__pycache__/a.cpython-312.pyc", "bin/f2py"]  # fmt: skip
+    for rel in keep + drop:
+        _touch(tmp_path / rel)
+    # When pruned
+    build.prune(tmp_path)
+    # Then what Lambda imports stays and the rest is gone
+    assert all((tmp_path / rel).exists() for rel in keep)
+    assert not [rel for rel in drop if (tmp_path / rel).exists()]
+
+
+def test_content_hash_changes_with_requirements(
+    build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "runtime").mkdir()
+    requirements = tmp_path / "runtime" / "requirements.txt"
+    monkeypatch.setattr(build, "LAYERS_SRC", tmp_path)
+    requirements.write_text("pydantic>=2\n")
+    first = build.content_hash("runtime")
+    assert build.content_hash("runtime") == first  # stable: a rebuild is skipped
+    requirements.write_text("pydantic>=2.6\n")
+    assert build.content_hash("runtime") != first
+
+
+def test_size_report_fails_over_lambdas_limit(
+    build: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("recognition", "runtime"):
+        _touch(tmp_path / name / "python" / "lib.so", 1000)
+    monkeypatch.setattr(build, "LAMBDA_UNZIPPED_LIMIT_BYTES", 10**9)
+    assert build.report(tmp_path) == 0
+    monkeypatch.setattr(build, "LAMBDA_UNZIPPED_LIMIT_BYTES", 1500)
+    assert build.report(tmp_path) == 1
+
+
+def test_missing_custom_layer_dir_is_an_error_not_a_download(tmp_path: Path) -> None:
+    with pytest.raises(LayersMissingError, match="recognition"):
+        ensure_layers(tmp_path)
+
+
+def test_layers_dir_defaults_to_the_build_output(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PLATEGUARD_LAYERS_DIR", raising=False)
+    assert resolve_layers_dir(None) == DEFAULT_LAYERS_DIR
+    monkeypatch.setenv("PLATEGUARD_LAYERS_DIR", str(tmp_path))
+    assert resolve_layers_dir(None) == tmp_path.resolve()
+
+
+def test_retention_comes_from_context() -> None:
+    # Given an agency choosing Maine's 21 days for non-hit reads (strings, as `-c key=value` gives)
+    app = App(context={"plateguard:readRetentionDays": "21", "plateguard:hitRetentionDays": "400"})
+    config = PlateGuardConfig.from_context(app.node)
+    assert (config.read_retention_days, config.hit_retention_days) == (21, 400)
+    # And function logs (which may name plates) are kept no longer than a non-hit read
+    assert retention_at_most(21).value == "TWO_WEEKS"
+
+
+def test_inconsistent_retention_is_refused() -> None:
+    with pytest.raises(ValueError, match="readRetentionDays"):
+        PlateGuardConfig(read_retention_days=400, hit_retention_days=30)
