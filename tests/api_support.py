@@ -196,7 +196,8 @@ def clear_caches() -> None:
     from plateguard.models.settings import get_api_settings
 
     get_api_settings.cache_clear()
-    get_api_dependencies.cache_clear()
+    if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
+        get_api_dependencies.cache_clear()
     aws_client.cache_clear()
 
 

@@ -210,6 +210,7 @@ def _audit_parameters() -> dict[str, Any]:
 def _audited(action: Callable[[User], tuple[T, int | None]]) -> T:
     deps = get_api_dependencies()
     caller = _caller()
+    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
     call = AuditedCall(
         caller=caller,
         event_name=EVENT_NAMES.get((caller.method, caller.resource), "UnknownRoute"),
@@ -346,7 +347,7 @@ def search_reads_route(
     return _audited(run)
 
 
-@app.get("/reads/{read_id}", summary="Fetch one read with a short-lived crop URL", tags=["reads"])
+@app.get("/reads/<read_id>", summary="Fetch one read with a short-lived crop URL", tags=["reads"])
 def get_read_route(
     read_id: Annotated[str, Path(pattern=READ_ID_PATTERN)],
     purpose: Purpose,
@@ -424,7 +425,7 @@ def list_users_route() -> UsersResponse:
     return _audited(run)
 
 
-@app.put("/users/{user_id}", summary="Create or update a user account of your agency", tags=["users"])
+@app.put("/users/<user_id>", summary="Create or update a user account of your agency", tags=["users"])
 def put_user_route(
     user_id: Annotated[str, Path(pattern=USERNAME_PATTERN, description="Username within the agency")],
     body: PutUserRequest,

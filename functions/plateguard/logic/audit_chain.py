@@ -278,3 +278,8 @@ def event_time_of(entry: ChainEntry) -> datetime | None:
         return datetime.fromisoformat(str(entry.record()["eventTime"]).replace("Z", "+00:00"))
     except (KeyError, ValueError):
         return None
+
+
+def verify_all(store: AuditStore, archive: AuditArchive, chains: list[str] | None = None) -> list[ChainReport]:
+    """Verify every chain (or the named ones), in name order."""
+    return [verify_chain(chain, store.entries(chain), archive) for chain in sorted(chains or store.chains())]
