@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -191,7 +192,7 @@ def test_a_low_confidence_read_is_kept_flagged_and_never_alerts() -> None:
 
 
 def test_an_expired_hot_list_entry_never_matches() -> None:
-    expired = HotListEntry(**{**HOT_ENTRY.__dict__, "expires_at": expires_at_epoch(NOW - timedelta(days=20), 10)})
+    expired = dataclasses.replace(HOT_ENTRY, expires_at=expires_at_epoch(NOW - timedelta(days=20), 10))
     deps, objects, _, publisher = make_deps([plate("7KDR394")], [expired])
     objects.objects[KEY] = (jpeg(), GOOD_METADATA)
     process_upload(KEY, deps)

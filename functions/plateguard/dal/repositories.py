@@ -172,6 +172,8 @@ class DynamoIngestRepository:
             created_at=item.created_at,
             expires_at=int(item.expires_at),
             status=AlertStatus(item.status),
+            differing_positions=tuple(int(p) for p in cast(list[float], item.differing_positions or [])),
+            listed_plate=item.listed_plate or item.plate,
         )
 
     def put_alert(self, alert: Alert) -> None:
@@ -193,6 +195,8 @@ class DynamoIngestRepository:
             crop_key=alert.crop_key,
             created_at=alert.created_at,
             status=alert.status.value,
+            differing_positions=list(alert.differing_positions),
+            listed_plate=alert.listed_plate,
             expires_at=alert.expires_at,
         ).save()
 

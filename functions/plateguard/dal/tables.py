@@ -149,6 +149,8 @@ class AlertItem(Model):
     crop_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     status = UnicodeAttribute()
+    differing_positions = ListAttribute(of=NumberAttribute, default=list)
+    listed_plate = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 
 

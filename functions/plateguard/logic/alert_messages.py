@@ -30,6 +30,8 @@ def alert_summary(alert: Alert) -> dict[str, Any]:
         "captured_at": alert.captured_at.isoformat(),
         "confidence": round(alert.confidence, 3),
         "match_quality": alert.match_quality,
+        "differing_positions": list(alert.differing_positions),
+        "listed_plate": alert.listed_plate or alert.plate,
         "read_id": alert.read_id,
         "notice": CONFIRMATION_NOTICE,
     }

@@ -8,6 +8,7 @@ duplicate yields no second read or alert.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -229,6 +230,8 @@ def _raise_alert(
             captured_at=record.captured_at,
             confidence=record.confidence,
             match_quality=match.match_quality,
+            differing_positions=match.differing_positions,
+            listed_plate=entry.plate,
             crop_key=record.crop_key,
             created_at=now,
             expires_at=expires_at_epoch(now, deps.policy.alert_retention_days),
@@ -241,7 +244,7 @@ def _publish(alert: Alert, deps: IngestDependencies) -> Alert:
     if alert.status is AlertStatus.PUBLISHED:
         return alert
     deps.publisher.publish(build_sns_message(alert), message_attributes(alert))
-    published = Alert(**{**alert.__dict__, "status": AlertStatus.PUBLISHED})
+    published = dataclasses.replace(alert, status=AlertStatus.PUBLISHED)
     deps.repository.put_alert(published)
     return published
 

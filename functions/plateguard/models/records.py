@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Camera:
     agency: str
     camera_id: str
@@ -17,7 +17,7 @@ class Camera:
     active: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaptureMetadata:
     captured_at: datetime
     lat: float
@@ -25,7 +25,7 @@ class CaptureMetadata:
     heading: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlateReadRecord:
     read_id: str
     agency: str
@@ -47,7 +47,7 @@ class PlateReadRecord:
     expires_at: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HotListEntry:
     agency: str
     list_name: str
@@ -65,7 +65,7 @@ class AlertStatus(StrEnum):
     PUBLISHED = "published"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     alert_id: str
     agency: str
@@ -85,6 +85,8 @@ class Alert:
     created_at: datetime
     expires_at: int
     status: AlertStatus = AlertStatus.PENDING
+    differing_positions: tuple[int, ...] = ()
+    listed_plate: str = ""  # the hot-list entry's plate; differs from `plate` on an ambiguous match
 
 
 class Outcome(StrEnum):
@@ -93,7 +95,7 @@ class Outcome(StrEnum):
     QUARANTINED = "quarantined"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageOutcome:
     source_key: str
     outcome: Outcome
