@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -81,6 +82,10 @@ class FakeRepository:
 
     def put_alert(self, alert: Alert) -> None:
         self.alerts[alert.alert_id] = alert
+
+    def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None:
+        alert = self.alerts[alert_id]
+        self.alerts[alert_id] = dataclasses.replace(alert, suppressed_repeats=alert.suppressed_repeats + 1)
 
 
 class FakePublisher:
@@ -180,6 +185,43 @@ def test_a_publish_failure_propagates_and_the_retry_publishes_the_pending_alert_
     process_upload(KEY, deps)
     # Then exactly one alert was published and the outcome is recorded
     assert len(publisher.messages) == 1 and repository.outcomes[KEY].outcome is Outcome.READS_STORED
+
+
+def _upload_at(objects: FakeObjects, captured_at: datetime, camera_id: str = "cam-1") -> str:
+    key = build_upload_key("demo-pd", camera_id, captured_at, str(uuid.uuid4()))
+    objects.objects[key] = (jpeg(), {"captured-at": captured_at.isoformat()})
+    return key
+
+
+def test_repeat_reads_within_the_dedup_window_raise_one_alert_and_are_counted() -> None:
+    # Given a hot-listed plate read three times by one camera within ten minutes
+    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
+    repository.cameras[("demo-pd", "cam-2")] = Camera("demo-pd", "cam-2", "Harbor", 37.1, -122.1)
+    times = [NOW - timedelta(minutes=9), NOW - timedelta(minutes=5), NOW - timedelta(minutes=1)]
+    outcomes = [process_upload(_upload_at(objects, t), deps) for t in times]
+    # Then one alert was sent, counting two suppressed repeats
+    assert len(publisher.messages) == 1
+    (alert,) = repository.alerts.values()
+    assert alert.suppressed_repeats == 2
+    assert [len(o.alert_ids) for o in outcomes] == [1, 0, 0]
+    # And a read by another camera is a new alert
+    process_upload(_upload_at(objects, NOW, camera_id="cam-2"), deps)
+    assert len(publisher.messages) == 2
+
+
+def test_a_read_after_the_dedup_window_alerts_again() -> None:
+    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
+    process_upload(_upload_at(objects, NOW - timedelta(minutes=25)), deps)
+    process_upload(_upload_at(objects, NOW - timedelta(minutes=14)), deps)
+    assert len(publisher.messages) == 2
+
+
+def test_an_ambiguous_match_alerts_with_its_quality_and_positions() -> None:
+    deps, objects, repository, publisher = make_deps([plate("7K0R394")], [HOT_ENTRY])
+    process_upload(_upload_at(objects, NOW), deps)
+    (alert,) = repository.alerts.values()
+    assert (alert.match_quality, alert.differing_positions, alert.listed_plate) == ("ambiguous", (2,), "7KDR394")
+    assert '"match_quality": "ambiguous"' in json.loads(publisher.messages[0][0])["default"]
 
 
 def test_a_low_confidence_read_is_kept_flagged_and_never_alerts() -> None:

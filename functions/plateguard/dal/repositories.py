@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import cast
 
+from pynamodb.exceptions import UpdateError
+
 from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
 from plateguard.models.records import (
     Alert,
@@ -174,6 +176,7 @@ class DynamoIngestRepository:
             status=AlertStatus(item.status),
             differing_positions=tuple(int(p) for p in cast(list[float], item.differing_positions or [])),
             listed_plate=item.listed_plate or item.plate,
+            suppressed_repeats=int(item.suppressed_repeats or 0),
         )
 
     def put_alert(self, alert: Alert) -> None:
@@ -197,8 +200,22 @@ class DynamoIngestRepository:
             status=alert.status.value,
             differing_positions=list(alert.differing_positions),
             listed_plate=alert.listed_plate,
+            suppressed_repeats=alert.suppressed_repeats,
             expires_at=alert.expires_at,
         ).save()
+
+    def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None:
+        """Count a suppressed repeat once per read (a retried delivery does not count twice)."""
+        item = AlertItem(agency, alert_id)
+        try:
+            item.update(
+                actions=[AlertItem.suppressed_repeats.add(1), AlertItem.last_repeat_read_id.set(read_id)],
+                condition=AlertItem.alert_id.exists()
+                & (AlertItem.last_repeat_read_id.does_not_exist() | (AlertItem.last_repeat_read_id != read_id)),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def hotlist_entries(self, agency: str) -> list[HotListEntry]:
         return [

@@ -151,6 +151,8 @@ class AlertItem(Model):
     status = UnicodeAttribute()
     differing_positions = ListAttribute(of=NumberAttribute, default=list)
     listed_plate = UnicodeAttribute(null=True)
+    suppressed_repeats = NumberAttribute(default=0)
+    last_repeat_read_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 
 

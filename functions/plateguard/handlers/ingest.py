@@ -66,6 +66,7 @@ def get_ingest_dependencies() -> IngestDependencies:
             max_object_bytes=settings.max_object_bytes,
             max_decoded_pixels=settings.max_decoded_pixels,
             alert_min_confidence=settings.alert_min_confidence,
+            alert_dedup_seconds=settings.alert_dedup_seconds,
         ),
     )
 

@@ -61,6 +61,7 @@ class IngestRepository(Protocol):
     def put_read(self, record: PlateReadRecord) -> None: ...
     def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
     def put_alert(self, alert: Alert) -> None: ...
+    def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None: ...
 
 
 class AlertPublisher(Protocol):
@@ -79,6 +80,7 @@ class IngestPolicy:
     max_object_bytes: int
     max_decoded_pixels: int
     alert_min_confidence: float
+    alert_dedup_seconds: int = 600
 
 
 @dataclass
@@ -153,7 +155,9 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
         read_ids.append(read_id)
         longest_expiry = max(longest_expiry, record.expires_at)
         for match in matches:
-            alert_ids.append(_raise_alert(record, match, camera, deps, now).alert_id)
+            alert = _raise_alert(record, match, camera, deps, now)
+            if alert is not None:
+                alert_ids.append(alert.alert_id)
 
     outcome = ImageOutcome(
         source_key=key,
@@ -209,11 +213,30 @@ def _quarantine(key: str, rejected: RejectedImage, deps: IngestDependencies, now
 
 def _raise_alert(
     record: PlateReadRecord, match: HotListMatch, camera: Camera, deps: IngestDependencies, now: datetime
-) -> Alert:
-    """Record the alert, then publish it: a crash in between leaves it pending for the retry."""
+) -> Alert | None:
+    """Record the alert, then publish it: a crash in between leaves it pending for the retry.
+
+    One alert per (listed plate, list, camera) within the dedup window: a repeat read inside the
+    window is counted on the alert it repeats and raises nothing (returns None).
+    """
     entry = match.entry
-    alert_id = _stable_id(record.read_id, entry.list_name)
+    window = deps.policy.alert_dedup_seconds
+    bucket = int(record.captured_at.timestamp() // window) if window else None
+
+    def window_alert_id(b: int | None) -> str:
+        scope = record.read_id if b is None else str(b)
+        return _stable_id(record.agency, entry.list_name, entry.plate, record.camera_id, scope)
+
+    alert_id = window_alert_id(bucket)
     alert = deps.repository.get_alert(record.agency, alert_id)
+    if alert is None and bucket is not None:
+        previous = deps.repository.get_alert(record.agency, window_alert_id(bucket - 1))
+        if previous is not None and (record.captured_at - previous.captured_at).total_seconds() < window:
+            alert = previous
+    if alert is not None and alert.read_id != record.read_id:
+        deps.repository.record_repeat(alert.agency, alert.alert_id, record.read_id)
+        _publish(alert, deps)  # completes a publish an earlier crash left pending
+        return None
     if alert is None:
         alert = Alert(
             alert_id=alert_id,

@@ -87,6 +87,7 @@ class Alert:
     status: AlertStatus = AlertStatus.PENDING
     differing_positions: tuple[int, ...] = ()
     listed_plate: str = ""  # the hot-list entry's plate; differs from `plate` on an ambiguous match
+    suppressed_repeats: int = 0  # repeat reads inside the dedup window that raised no new alert
 
 
 class Outcome(StrEnum):

@@ -39,6 +39,8 @@ class IngestSettings(AwsSettings):
     alert_min_confidence: float = Field(default=0.8, ge=0, le=1, validation_alias="ALERT_MIN_CONFIDENCE")
     recognition_threads: int = Field(default=1, ge=1, le=16, validation_alias="RECOGNITION_THREADS")
     hotlist_refresh_seconds: int = Field(default=60, ge=0, validation_alias="HOTLIST_REFRESH_SECONDS")
+    # One alert per (plate, list, camera) within this window; repeats are counted, not re-sent.
+    alert_dedup_seconds: int = Field(default=600, ge=0, le=86400, validation_alias="ALERT_DEDUP_SECONDS")
 
 
 @lru_cache(maxsize=1)
