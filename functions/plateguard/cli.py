@@ -12,6 +12,8 @@ COMMAND_MODULES = (
     "plateguard.commands.local",
     "plateguard.commands.demo",
     "plateguard.recognition.cli",
+    "plateguard.commands.search",
+    "plateguard.commands.audit",
 )
 
 

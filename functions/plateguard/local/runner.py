@@ -87,6 +87,7 @@ class LocalEnvironment:
         self._stop = threading.Event()
         self._inbox_thread: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
+        self._api: Any = None  # the officer API emulator (plateguard.local.api_emulator)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> LocalEnvironment:
@@ -149,6 +150,10 @@ class LocalEnvironment:
             "tables": self.resources.table_names,
             "pid": os.getpid(),
         }
+        from plateguard.local.api_emulator import start_local_api
+
+        self._api = start_local_api(self.client, self._set_env, LOCAL_REGION, seed=self.seed)
+        self.state.update(self._api.state())  # api_url and the local users' credentials
         self.write_state()
 
     def write_state(self) -> None:
@@ -163,6 +168,9 @@ class LocalEnvironment:
             self._dispatcher.stop()
         if self._inbox_thread:
             self._inbox_thread.join(timeout=5)
+        if self._api:
+            self._api.stop()
+            self._api = None
         if self._server:
             with contextlib.suppress(Exception):
                 self._server.stop()
@@ -249,9 +257,12 @@ class LocalEnvironment:
 def _reset_cached_configuration() -> None:
     """Settings and clients are cached per process; a new environment must not see old ones."""
     from plateguard.dal.clients import aws_client
+    from plateguard.handlers.api import get_api_dependencies
     from plateguard.handlers.ingest import get_ingest_dependencies
-    from plateguard.models.settings import get_ingest_settings
+    from plateguard.models.settings import get_api_settings, get_ingest_settings
 
     get_ingest_settings.cache_clear()
     get_ingest_dependencies.cache_clear()
+    get_api_settings.cache_clear()
+    get_api_dependencies.cache_clear()
     aws_client.cache_clear()

@@ -1,0 +1,206 @@
+"""`plateguard search`: a SigV4-signed officer search, against local mode or a deployed stage.
+
+Default target: `api_url` and the officer's credentials from `.plateguard/local.json`. With
+`--api-url`, credentials come from the standard AWS chain (or `--profile`), as for any AWS API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+
+_REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+@dataclass(frozen=True)
+class ApiTarget:
+    url: str
+    region: str
+    credentials: Any  # botocore Credentials (frozen or refreshable)
+
+
+class TargetError(Exception):
+    pass
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, default_user: str) -> None:
+    group = parser.add_argument_group("where and as whom")
+    group.add_argument("--api-url", help="deployed stage URL (default: local mode's api_url)")
+    group.add_argument("--profile", help="AWS profile for --api-url (default: the standard credential chain)")
+    group.add_argument("--region", help="region of --api-url (default: from the URL or the profile)")
+    group.add_argument(
+        "--as",
+        dest="local_user",
+        default=default_user,
+        help=f"local-mode user from local.json: officer, supervisor, auditor, admin, officer_other_agency "
+        f"(default: {default_user})",
+    )
+    group.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
+
+
+def resolve_target(args: argparse.Namespace) -> ApiTarget:
+    if args.api_url:
+        import boto3
+
+        session = boto3.Session(profile_name=args.profile) if args.profile else boto3.Session()
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise TargetError("no AWS credentials found (set a profile or the standard AWS variables)")
+        found = _REGION_IN_URL.search(args.api_url)
+        region = args.region or (found.group(1) if found else None) or session.region_name
+        if not region:
+            raise TargetError("cannot tell the region of --api-url; pass --region")
+        return ApiTarget(args.api_url.rstrip("/"), region, credentials)
+    state = read_state(args.state_dir)
+    if not state or "api_url" not in state:
+        raise TargetError(
+            "plateguard local is not running here (no api_url in .plateguard/local.json); start it, or pass --api-url"
+        )
+    user = state.get("users", {}).get(args.local_user)
+    if not user:
+        raise TargetError(f"no local user {args.local_user!r} in local.json")
+    return ApiTarget(
+        state["api_url"].rstrip("/"),
+        str(state["region"]),
+        Credentials(user["access_key_id"], user["secret_access_key"]),
+    )
+
+
+def encode_query(params: dict[str, str]) -> str:
+    """RFC 3986 encoding, sorted: the same bytes go on the wire and into the SigV4 canonical request."""
+    pairs = sorted((quote(k, safe="-_.~"), quote(str(v), safe="-_.~")) for k, v in params.items() if v is not None)
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def signed_request(
+    target: ApiTarget, method: str, path: str, params: dict[str, str] | None = None, body: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Send one SigV4-signed request; return (status, JSON body)."""
+    query = encode_query(params or {})
+    url = f"{target.url}{path}" + (f"?{query}" if query else "")
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
+    credentials = (
+        target.credentials.get_frozen_credentials()
+        if hasattr(target.credentials, "get_frozen_credentials")
+        else target.credentials
+    )
+    SigV4Auth(credentials, "execute-api", target.region).add_auth(request)
+    if not url.startswith(("https://", "http://")):
+        raise TargetError(f"API URL must be http(s): {target.url}")
+    prepared = urllib.request.Request(url, data=body, method=method, headers=dict(request.headers.items()))  # noqa: S310
+    try:
+        with urllib.request.urlopen(prepared, timeout=30) as response:  # noqa: S310 - URL is the API endpoint
+            return int(response.status), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return int(error.code), json.loads(raw or b"null")
+        except ValueError:
+            return int(error.code), {"error": f"HTTP{error.code}", "message": raw.decode(errors="replace")[:500]}
+
+
+def report_error(status: int, body: Any) -> int:
+    if isinstance(body, dict):
+        print(f"error {status}: {body.get('error', '?')}: {body.get('message', '')}", file=sys.stderr)
+    else:
+        print(f"error {status}", file=sys.stderr)
+    return 1
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "search",
+        help="search plate reads through the officer API (SigV4-signed; every search is audited)",
+        description="Search plate reads. Purpose, case number and offense type are required and recorded.",
+    )
+    parser.add_argument("--plate", help="plate, or a partial plate with ? (one character) and * (any run)")
+    parser.add_argument("--camera", help="camera id")
+    parser.add_argument("--since", help="window start, ISO 8601 (required for partial, camera and area searches)")
+    parser.add_argument("--until", help="window end, ISO 8601")
+    parser.add_argument("--bbox", help="area: MIN_LAT,MIN_LON,MAX_LAT,MAX_LON")
+    parser.add_argument("--purpose", help="why you are searching (specific, at least 10 characters)")
+    parser.add_argument("--case-number", help="case or incident number")
+    parser.add_argument("--offense-type", help="offense type, e.g. stolen-vehicle, robbery, homicide")
+    parser.add_argument("--limit", type=int, help="page size")
+    parser.add_argument("--next-token", help="continue a previous search")
+    parser.add_argument("--json", action="store_true", help="print the API's JSON response")
+    add_target_arguments(parser, default_user="officer")
+    parser.set_defaults(func=run_search)
+
+
+def search_params(args: argparse.Namespace) -> dict[str, str]:
+    params = {
+        "plate": args.plate,
+        "camera": args.camera,
+        "since": args.since,
+        "until": args.until,
+        "purpose": args.purpose,
+        "case_number": args.case_number,
+        "offense_type": args.offense_type,
+        "limit": None if args.limit is None else str(args.limit),
+        "next_token": args.next_token,
+    }
+    if args.bbox:
+        corners = [c.strip() for c in args.bbox.split(",")]
+        if len(corners) != 4:
+            raise TargetError("--bbox needs MIN_LAT,MIN_LON,MAX_LAT,MAX_LON")
+        params.update(zip(("min_lat", "min_lon", "max_lat", "max_lon"), corners, strict=True))
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def format_reads(body: dict[str, Any]) -> str:
+    rows = [("CAPTURED_AT", "PLATE", "CAMERA", "CONF", "LAT,LON", "READ_ID")]
+    for read in body.get("reads", []):
+        rows.append(
+            (
+                str(read["captured_at"]),
+                str(read["plate"]),
+                str(read["camera_id"]),
+                f"{float(read['confidence']):.2f}" + ("*" if read.get("low_confidence") else ""),
+                f"{float(read['lat']):.4f},{float(read['lon']):.4f}",
+                str(read["read_id"]),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines.append(
+        f"{body.get('count', 0)} read(s), {body.get('search_type')} search, {body.get('scanned_items')} scanned"
+    )
+    if body.get("next_token"):
+        lines.append(f"more: --next-token {body['next_token']}")
+    return "\n".join(lines)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    try:
+        target = resolve_target(args)
+        params = search_params(args)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        status, body = signed_request(target, "GET", "/reads", params)
+    except (TargetError, urllib.error.URLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if status != 200:
+        return report_error(status, body)
+    print(json.dumps(body, indent=2) if args.json else format_reads(body))
+    return 0
