@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "plateguard.commands.local",
     "plateguard.commands.demo",
     "plateguard.recognition.cli",
+    "plateguard.commands.policy",
     "plateguard.commands.search",
     "plateguard.commands.audit",
 )

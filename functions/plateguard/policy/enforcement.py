@@ -1,0 +1,64 @@
+"""What the running system takes from the policy: function settings, the sweep schedule and limits.
+
+The infrastructure (CDK) and local mode should set the Lambda environment from `ingest_environment`
+and `api_environment`, and schedule the sweeper every `sweep_interval(policy)` seconds, so the
+enforced numbers and the published ones come from the same file.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from plateguard.logic.sweeper import PERSIST_NON_HITS_AT_LEAST, SweepLimits, sweep_interval_seconds
+from plateguard.policy.model import Policy
+
+
+def _days(value: timedelta) -> str:
+    return f"{value.total_seconds() / 86_400:.10g}"
+
+
+def shortest_swept_retention(policy: Policy) -> timedelta:
+    r = policy.retention
+    return min(r.non_hit_reads, r.hit_reads, r.images, r.crops, r.alerts, r.hotlist_entries)
+
+
+def sweep_interval(policy: Policy) -> int:
+    return sweep_interval_seconds(shortest_swept_retention(policy))
+
+
+def persists_non_hits(policy: Policy) -> bool:
+    """Minute-level non-hit retention: ingest keeps no non-hit read at all (the sweeper is the backstop)."""
+    return policy.retention.non_hit_reads >= PERSIST_NON_HITS_AT_LEAST
+
+
+def sweep_limits(policy: Policy) -> SweepLimits:
+    return SweepLimits(images=policy.retention.images, crops=policy.retention.crops)
+
+
+def ingest_environment(policy: Policy) -> dict[str, str]:
+    """Ingest Lambda variables (names from plateguard.models.settings.IngestSettings).
+
+    READ_RETENTION_DAYS is fractional for minute-level presets; PERSIST_NON_HIT_READS is the setting
+    this module asks ingest to add (see docs/policy.md, "New Hampshire").
+    """
+    r = policy.retention
+    return {
+        "READ_RETENTION_DAYS": _days(r.non_hit_reads),
+        "HIT_RETENTION_DAYS": _days(r.hit_reads),
+        "ALERT_RETENTION_DAYS": _days(r.alerts),
+        "ALERT_MIN_CONFIDENCE": f"{policy.alerts.min_confidence:g}",
+        "PERSIST_NON_HIT_READS": "true" if persists_non_hits(policy) else "false",
+    }
+
+
+def api_environment(policy: Policy) -> dict[str, str]:
+    """API Lambda variables (names from plateguard.models.settings.ApiSettings)."""
+    return {
+        "OFFENSE_TYPES": ",".join(policy.purposes.offense_types),
+        "INACTIVITY_DISABLE_DAYS": str(policy.accounts.inactive_disable_days),
+    }
+
+
+def audit_retention_days(policy: Policy) -> int:
+    return math.ceil(policy.retention.audit_records.total_seconds() / 86_400)
