@@ -108,7 +108,14 @@ AUDIT = TableSpec(
     description="Hash-chained search audit trail (queryable copy; the WORM copy is in S3)",
 )
 
-TABLES: tuple[TableSpec, ...] = (READS, IMAGES, CAMERAS, HOTLIST, ALERTS, USERS, AUDIT)
+HOTLISTS = TableSpec(
+    logical_id="HotListsTable",
+    env_var="HOTLISTS_TABLE_NAME",
+    keys=KeySpec("agency", "list_name"),
+    description="Hot-list definitions: type, owner, priority and the longest an entry may live",
+)
+
+TABLES: tuple[TableSpec, ...] = (READS, IMAGES, CAMERAS, HOTLIST, ALERTS, USERS, AUDIT, HOTLISTS)
 
 
 @dataclass(frozen=True)

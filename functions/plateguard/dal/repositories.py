@@ -218,31 +218,44 @@ class DynamoIngestRepository:
                 raise
 
     def hotlist_entries(self, agency: str) -> list[HotListEntry]:
-        return [
-            HotListEntry(
-                agency=item.agency,
-                list_name=item.list_name,
-                plate=item.plate,
-                list_type=item.list_type,
-                priority=item.priority,
-                reason=item.reason,
-                case_number=item.case_number,
-                expires_at=int(item.expires_at),
-                state=item.state,
-            )
-            for item in HotListItem.query(agency)
-        ]
+        return [hotlist_entry_from_item(item) for item in HotListItem.query(agency)]
 
     def put_hotlist_entry(self, entry: HotListEntry) -> None:
-        HotListItem(
-            entry.agency,
-            f"{entry.list_name}#{entry.plate}",
-            list_name=entry.list_name,
-            plate=entry.plate,
-            list_type=entry.list_type,
-            priority=entry.priority,
-            reason=entry.reason,
-            case_number=entry.case_number,
-            state=entry.state,
-            expires_at=entry.expires_at,
-        ).save()
+        hotlist_item(entry).save()
+
+
+def hotlist_entry_key(list_name: str, plate: str) -> str:
+    return f"{list_name}#{plate}"
+
+
+def hotlist_entry_from_item(item: HotListItem) -> HotListEntry:
+    return HotListEntry(
+        agency=item.agency,
+        list_name=item.list_name,
+        plate=item.plate,
+        list_type=item.list_type,
+        priority=item.priority,
+        reason=item.reason,
+        case_number=item.case_number,
+        expires_at=int(item.expires_at),
+        state=item.state,
+        entered_by=item.entered_by or "",
+        entered_at=int(item.entered_at or 0),
+    )
+
+
+def hotlist_item(entry: HotListEntry) -> HotListItem:
+    return HotListItem(
+        entry.agency,
+        hotlist_entry_key(entry.list_name, entry.plate),
+        list_name=entry.list_name,
+        plate=entry.plate,
+        list_type=entry.list_type,
+        priority=entry.priority,
+        reason=entry.reason,
+        case_number=entry.case_number,
+        state=entry.state,
+        entered_by=entry.entered_by or None,
+        entered_at=entry.entered_at or None,
+        expires_at=entry.expires_at,
+    )

@@ -125,6 +125,8 @@ class HotListItem(Model):
     reason = UnicodeAttribute()
     case_number = UnicodeAttribute()
     state = UnicodeAttribute(null=True)
+    entered_by = UnicodeAttribute(null=True)
+    entered_at = NumberAttribute(null=True)
     expires_at = NumberAttribute()
 
 
@@ -193,6 +195,19 @@ class AuditItem(Model):
     record = UnicodeAttribute()  # canonical JSON whose SHA-256 is event_hash
 
 
+class HotListsItem(Model):
+    class Meta(_Unbound):
+        pass
+
+    agency = UnicodeAttribute(hash_key=True)
+    list_name = UnicodeAttribute(range_key=True)
+    list_type = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    max_entry_days = NumberAttribute()
+    description = UnicodeAttribute(default="")
+
+
 # Model class for each table spec; tests check the keys agree with plateguard.schema.
 MODELS_BY_TABLE: dict[str, type[Model]] = {
     schema.READS.logical_id: ReadItem,
@@ -200,6 +215,7 @@ MODELS_BY_TABLE: dict[str, type[Model]] = {
     schema.CAMERAS.logical_id: CameraItem,
     schema.HOTLIST.logical_id: HotListItem,
     schema.ALERTS.logical_id: AlertItem,
+    schema.HOTLISTS.logical_id: HotListsItem,
     schema.USERS.logical_id: UserItem,
     schema.AUDIT.logical_id: AuditItem,
 }

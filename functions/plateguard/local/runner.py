@@ -123,6 +123,9 @@ class LocalEnvironment:
         from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch
 
         deps = get_ingest_dependencies()  # binds the tables and loads the ONNX reader once, up front
+        from plateguard.dal.tables import bind_tables
+
+        bind_tables(self.resources.table_names, LOCAL_REGION, self.endpoint_url)  # every table, for the CLI
         if self.seed:
             from plateguard.local.seed import seed_demo_data
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from plateguard.dal.hotlists import DynamoHotListStore
 from plateguard.dal.repositories import DynamoIngestRepository
+from plateguard.logic.hotlist_admin import HotListDefinition, ListType, Priority
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.records import Camera, HotListEntry
 
@@ -43,9 +45,18 @@ def demo_hotlist(now: datetime) -> list[HotListEntry]:
     ]
 
 
+DEMO_LISTS = (
+    HotListDefinition(DEMO_AGENCY, "stolen-vehicles", ListType.STOLEN_VEHICLE, "sgt.ames", Priority.HIGH, 90),
+    HotListDefinition(DEMO_AGENCY, "bolo", ListType.BOLO, "det.cho", Priority.MEDIUM, 30, "Custom BOLO entries"),
+)
+
+
 def seed_demo_data(repository: DynamoIngestRepository, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     for camera in DEMO_CAMERAS:
         repository.put_camera(camera)
+    lists = DynamoHotListStore()
+    for definition in DEMO_LISTS:
+        lists.put_list(definition)
     for entry in demo_hotlist(now):
         repository.put_hotlist_entry(entry)

@@ -58,6 +58,8 @@ class HotListEntry:
     case_number: str
     expires_at: int
     state: str | None = None
+    entered_by: str = ""
+    entered_at: int = 0  # epoch seconds
 
 
 class AlertStatus(StrEnum):
