@@ -11,6 +11,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "plateguard.commands.local",
     "plateguard.commands.demo",
+    "plateguard.commands.alerts",
     "plateguard.recognition.cli",
     "plateguard.commands.policy",
     "plateguard.commands.search",

@@ -24,6 +24,7 @@ from plateguard.local.dispatcher import QueueDispatcher
 from plateguard.local.provision import LocalResources, provision
 
 DEFAULT_STATE_DIR = Path(".plateguard")
+INBOX_FILE = "inbox.jsonl"  # alerts delivered to the local device inbox, one JSON object a line
 LOCAL_REGION = "us-west-2"
 _SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "sts")
 # Local mode never talks to real AWS: these fixed, fake credentials are what moto accepts.
@@ -109,6 +110,7 @@ class LocalEnvironment:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+        (self.state_dir / INBOX_FILE).unlink(missing_ok=True)  # a new session starts an empty inbox
         port = self.port or _free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
@@ -252,6 +254,8 @@ class LocalEnvironment:
                     k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()
                 }
                 self.alerts.append(alert)
+                with (self.state_dir / INBOX_FILE).open("a") as inbox:  # read by `plateguard alerts`
+                    inbox.write(json.dumps(alert) + "\n")
                 if self.on_alert:
                     self.on_alert(alert)
                 sqs.delete_message(QueueUrl=self.resources.inbox_queue_url, ReceiptHandle=message["ReceiptHandle"])
