@@ -117,6 +117,16 @@ HOTLISTS = TableSpec(
 
 TABLES: tuple[TableSpec, ...] = (READS, IMAGES, CAMERAS, HOTLIST, ALERTS, USERS, AUDIT, HOTLISTS)
 
+# Legal holds: a supervisor keeps specific reads past their retention for a case, until released or ended.
+# No TTL: a hold is a record of who kept what and why, listed for audit.
+HOLDS = TableSpec(
+    logical_id="HoldsTable",
+    env_var="HOLDS_TABLE_NAME",
+    keys=KeySpec("agency", "hold_id"),
+    description="Legal holds on reads (case number, reason, end date, status)",
+)
+TABLES = (*TABLES, HOLDS)
+
 
 @dataclass(frozen=True)
 class BucketSpec:

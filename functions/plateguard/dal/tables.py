@@ -230,3 +230,25 @@ def bind_tables(table_names: dict[str, str], region: str, host: str | None) -> N
         model.Meta.region = region
         model.Meta.host = host
         model._connection = None  # drop a connection cached for a previous binding
+
+
+class HoldItem(Model):
+    class Meta(_Unbound):
+        pass
+
+    agency = UnicodeAttribute(hash_key=True)
+    hold_id = UnicodeAttribute(range_key=True)
+    case_number = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    placed_by = UnicodeAttribute()
+    placed_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    read_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    object_keys = ListAttribute(of=UnicodeAttribute, default=list)  # crops and images of the held reads
+    original_expiry = JSONAttribute(default=dict)  # read_id -> expires_at before the hold, restored on release
+    status = UnicodeAttribute()  # active | released
+    released_at = UTCDateTimeAttribute(null=True)
+    released_by = UnicodeAttribute(null=True)
+
+
+MODELS_BY_TABLE[schema.HOLDS.logical_id] = HoldItem
