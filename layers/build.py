@@ -40,6 +40,7 @@ LAYERS_SRC = Path(__file__).resolve().parent
 
 # Lambda python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 wheels run there, and so
 # do manylinux_2_28 ones, which recent numpy/onnxruntime releases ship exclusively.
+PYTHON_VERSION = "3.12"  # Lambda runtime of cdk/constructs/function.py; smoke tests may build others
 PIP_PLATFORM_ARGS = [
     "--platform",
     "manylinux2014_x86_64",
@@ -57,7 +58,11 @@ PIP_PLATFORM_ARGS = [
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "python_dateutil", "six")
 # Pulled in by onnxruntime for its offline tools (symbolic shape inference, logging), never by
 # InferenceSession: sympy + mpmath alone are ~80 MB.
-NOT_IMPORTED_AT_RUNTIME = ("sympy", "mpmath", "coloredlogs", "humanfriendly", "isympy")
+# protobuf/flatbuffers/packaging serve only onnxruntime.backend and its tools (checked by grep and
+# by layers/smoke.py importing and running the models without them).
+NOT_IMPORTED_AT_RUNTIME = (
+    "sympy", "mpmath", "coloredlogs", "humanfriendly", "isympy", "protobuf", "google", "flatbuffers", "packaging",
+)  # fmt: skip
 DROP_DIR_NAMES = ("__pycache__", "tests", "benchmarks")
 DROP_SUFFIXES = (".pyc", ".pyi", ".pyx", ".pxd", ".c", ".cpp", ".h", ".hpp", ".a", ".md", ".rst")
 # Globs under site-packages that inference never loads: onnxruntime's model tooling and its C-API
@@ -74,11 +79,25 @@ DROP_GLOBS = (
 )
 # No `strip` of native libraries: auditwheel-patched libraries (numpy.libs, opencv .libs) come out
 # unloadable ("ELF load command address/offset not page-aligned"), measured on numpy 2.4.
-STRIP_RULES_VERSION = 3  # bump when the rules change meaningfully
+# Packages installed only for data files: everything else in them is deleted. rapidocr ships the
+# PP-OCR models plateguard.recognition loads via importlib.resources; its runtime is never used, and
+# its __init__ imports only `utils.typings` (stdlib enums).
+KEEP_ONLY = {
+    "rapidocr": (
+        "__init__.py", "utils/__init__.py", "utils/typings.py",
+        "models/PP-OCRv6_det_small.onnx", "models/PP-OCRv6_rec_small.onnx",
+    ),
+}  # fmt: skip
+STRIP_RULES_VERSION = 5  # bump when the rules change meaningfully
 
 
 def requirements_path(name: str) -> Path:
     return LAYERS_SRC / name / "requirements.txt"
+
+
+def nodeps_requirements_path(name: str) -> Path:
+    """Optional second file, installed with --no-deps (packages wanted only for their data)."""
+    return LAYERS_SRC / name / "requirements-nodeps.txt"
 
 
 def content_hash(name: str) -> str:
@@ -92,6 +111,9 @@ def content_hash(name: str) -> str:
         STRIP_RULES_VERSION,
     ]
     digest = hashlib.sha256(requirements_path(name).read_bytes())
+    nodeps = nodeps_requirements_path(name)
+    if nodeps.is_file():
+        digest.update(nodeps.read_bytes())
     digest.update(json.dumps(rules).encode())
     return digest.hexdigest()
 
@@ -108,6 +130,14 @@ def prune(site: Path) -> None:
         base = entry.stem.lower() if entry.is_file() else entry.name.lower()
         if stem in dropped or base in dropped:
             _remove(entry)
+    for package, keep in KEEP_ONLY.items():
+        root = site / package
+        for path in sorted(root.rglob("*"), reverse=True) if root.is_dir() else []:
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in keep:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
     for pattern in DROP_GLOBS:
         for match in list(site.glob(pattern)):
             _remove(match)
@@ -155,6 +185,9 @@ def build_layer(name: str, out: Path, force: bool) -> bool:
         ]
         print(f"{name}: {' '.join(cmd[1:])}")
         subprocess.run(cmd, check=True)  # noqa: S603  (fixed argument list)
+        nodeps = nodeps_requirements_path(name)
+        if nodeps.is_file():
+            subprocess.run([*cmd[:-2], "--no-deps", "-r", str(nodeps)], check=True)  # noqa: S603
         prune(site)
         (Path(tmp) / ".build-hash").write_text(wanted + "\n")
         _remove(layer_dir)
@@ -202,7 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_LAYERS_DIR, help="build directory (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the content hash is unchanged")
+    parser.add_argument(
+        "--python-version",
+        default=PYTHON_VERSION,
+        help="CPython of the wheels (default %(default)s, Lambda's); another one only for layers/smoke.py",
+    )
     args = parser.parse_args(argv)
+    PIP_PLATFORM_ARGS[PIP_PLATFORM_ARGS.index(PYTHON_VERSION)] = args.python_version
     for name in LAYERS:
         build_layer(name, args.out, args.force)
     return report(args.out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
 from plateguard import schema
 
 

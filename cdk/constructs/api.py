@@ -20,10 +20,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
-from plateguard import schema
-from plateguard.models.routes import ROUTES, Role, routes_for
 
 from cdk.constructs.function import PlateGuardFunction
+from plateguard import schema
+from plateguard.models.routes import ROUTES, Role, routes_for
 
 API_HANDLER = "plateguard.handlers.api.handle_api_request"
 STAGE_NAME = "v1"

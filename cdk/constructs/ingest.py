@@ -16,9 +16,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
-from plateguard import schema
 
 from cdk.constructs.function import PlateGuardFunction
+from plateguard import schema
 
 INGEST_HANDLER = "plateguard.handlers.ingest.handle_ingest_batch"
 BATCH_SIZE = 5  # 5 frames x ~0.4 s recognition each stays far inside the function timeout

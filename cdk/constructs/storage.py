@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
+
 from plateguard import schema
 
 # Same wording everywhere the finding appears (tables and buckets).
@@ -143,14 +144,6 @@ class Storage(Construct):
         NagSuppressions.add_resource_suppressions(
             bucket,
             [
-                NagPackSuppression(
-                    id="AwsSolutions-S1",
-                    reason="This is the access-log destination; logging it into itself would loop.",
-                ),
-                NagPackSuppression(
-                    id="NIST.800.53.R5-S3BucketLoggingEnabled",
-                    reason="This is the access-log destination; logging it into itself would loop.",
-                ),
                 NagPackSuppression(
                     id="NIST.800.53.R5-S3DefaultEncryptionKMS",
                     reason="S3 server access log delivery supports only SSE-S3 (AES-256) destination "

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from cdk.constructs.api import API_HANDLER, STAGE_NAME, invoke_path
 from plateguard import schema
 from plateguard.models.routes import ROUTES, Role, routes_for
 from plateguard.models.settings import ApiSettings
-
-from cdk.constructs.api import API_HANDLER, STAGE_NAME, invoke_path
 from tests.infra.helpers import Synthesized, allowed_actions, as_list, function_by_handler, resolve_arn, role_statements
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from plateguard import schema
 
+from plateguard import schema
 from tests.infra.helpers import Synthesized, as_list, resolve_arn
 
 ACCESS_LOGS_BUCKET_PREFIX = "StorageAccessLogsBucket"

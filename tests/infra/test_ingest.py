@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from plateguard import schema
-from plateguard.models.settings import IngestSettings
 
 from cdk.constructs.ingest import INGEST_HANDLER
+from plateguard import schema
+from plateguard.models.settings import IngestSettings
 from tests.infra.helpers import Synthesized, allowed_actions, as_list, function_by_handler, role_statements
 
 

@@ -94,3 +94,14 @@ def test_retention_comes_from_context() -> None:
 def test_inconsistent_retention_is_refused() -> None:
     with pytest.raises(ValueError, match="readRetentionDays"):
         PlateGuardConfig(read_retention_days=400, hit_retention_days=30)
+
+
+def test_recognition_layer_keeps_the_models_the_reader_loads(build: ModuleType) -> None:
+    # Given the model files plateguard.recognition opens through importlib.resources("rapidocr")
+    from plateguard.recognition import _sessions
+
+    wanted = {f"models/{path.name}" for path in _sessions.model_paths() if "rapidocr" in path.parts}
+    assert wanted, "no model comes from rapidocr any more: drop it from the recognition layer"
+    # Then the layer build keeps exactly those (and the package __init__ that makes them importable)
+    assert wanted <= set(build.KEEP_ONLY["rapidocr"])
+    assert "__init__.py" in build.KEEP_ONLY["rapidocr"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from plateguard import schema
 
+from plateguard import schema
 from tests.infra.helpers import Synthesized
 
 

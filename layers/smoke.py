@@ -1,0 +1,49 @@
+"""Smoke-test built layers: import what the functions import and run the OCR models, layers only.
+
+Lambda's CPython 3.12 is not on every workstation, so the check builds the same layers for the local
+interpreter (same pruning rules; opencv is abi3 and identical) and runs in an isolated interpreter
+(`-S`, no site-packages) that sees only the layers and functions/:
+
+    .venv/bin/python layers/build.py --python-version 3.11 --out /tmp/plateguard-layers-311
+    .venv/bin/pip install -q --target /tmp/plateguard-layers-311/var-runtime boto3  # Lambda's own boto3
+    python3.11 -S layers/smoke.py /tmp/plateguard-layers-311
+
+`var-runtime/` stands in for Lambda's /var/runtime, which provides boto3, botocore and jmespath (the
+layers drop them); like there, it comes after the layers on sys.path.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(layers_dir: Path) -> int:
+    sys.path[:0] = [str(layers_dir / "recognition" / "python"), str(layers_dir / "runtime" / "python"),
+                    str(ROOT / "functions")]  # fmt: skip
+    sys.path.append(str(layers_dir / "var-runtime"))
+    import cv2
+    import numpy as np
+    import onnxruntime as ort
+
+    from plateguard.recognition import _sessions
+
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", frame)
+    assert ok and cv2.imdecode(jpeg, cv2.IMREAD_COLOR).shape == frame.shape
+    for path, shape in zip(_sessions.model_paths(), [(1, 3, 320, 320), (1, 3, 48, 320)], strict=True):
+        session = _sessions.session(path, 1)
+        output = session.run(None, {session.get_inputs()[0].name: np.zeros(shape, np.float32)})
+        print(f"{path.name}: output {output[0].shape}")
+    # What the handlers import at cold start, through the runtime layer.
+    import plateguard.handlers.api
+    import plateguard.handlers.ingest  # noqa: F401
+
+    print(f"ok: numpy {np.__version__}, opencv {cv2.__version__}, onnxruntime {ort.__version__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
