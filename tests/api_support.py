@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from plateguard.logic.access import User, UserStatus
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.records import PlateReadRecord

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from plateguard.models.routes import ROUTES, Role, Route
 
+from plateguard.models.routes import ROUTES, Role, Route
 from tests.api_support import GOOD_PURPOSE, NOW, UNKNOWN_ARN, USERS, ApiWorld, api_world, arn, make_read
 
 __all__ = ["api_world"]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from plateguard.dal.audit import DynamoAuditStore, S3AuditArchive
 from plateguard.logic.audit_chain import (
     AuditEvent,
@@ -18,7 +19,6 @@ from plateguard.logic.audit_chain import (
     verify_all,
 )
 from plateguard.models.errors import AuditChainConflict
-
 from tests.api_support import GOOD_PURPOSE, NOW, ApiWorld, api_world, make_read
 
 __all__ = ["api_world"]
@@ -68,7 +68,7 @@ def test_when_the_audit_write_fails_the_request_fails_closed_with_503_and_no_dat
     trail = (
         AuditTrail(FailingStore(real.audit_store), S3AuditArchive(api_world.s3(), api_world.resources.audit_bucket))
         if broken == "dynamodb"
-        else AuditTrail(real.audit_store, FailingArchive())  # type: ignore[arg-type]
+        else AuditTrail(real.audit_store, FailingArchive())
     )
     monkeypatch.setattr("plateguard.handlers.api.get_api_dependencies", lambda: replace(real, trail=trail))
     # When an officer searches
@@ -83,7 +83,7 @@ def test_a_denial_whose_audit_write_fails_is_also_503(api_world: ApiWorld, monke
     real = deps()
     monkeypatch.setattr(
         "plateguard.handlers.api.get_api_dependencies",
-        lambda: replace(real, trail=AuditTrail(FailingStore(real.audit_store), FailingArchive())),  # type: ignore[arg-type]
+        lambda: replace(real, trail=AuditTrail(FailingStore(real.audit_store), FailingArchive())),
     )
     status, _ = api_world.search("officer", plate="7KDR394")
     assert status == 503
@@ -124,7 +124,7 @@ def test_concurrent_writers_never_fork_the_chain(api_world: ApiWorld) -> None:
             store.append(entry)
 
     # When our writer appends, Then its first put conflicts, it retries on the new head, and the chain holds
-    AuditTrail(RacingStore(), archive(api_world)).record(event)  # type: ignore[arg-type]
+    AuditTrail(RacingStore(), archive(api_world)).record(event)
     assert [e.seq for e in store.entries("demo-pd")] == [1, 2, 3]
     assert problems(api_world) == []
 

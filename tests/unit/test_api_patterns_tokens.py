@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from plateguard.logic.patterns import PatternError, parse_plate_pattern, wildcard_match
 from plateguard.logic.tokens import TokenCodec, query_binding
 from plateguard.models.errors import InvalidPaginationToken

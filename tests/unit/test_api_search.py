@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from plateguard.logic.retention import expires_at_epoch
 
+from plateguard.logic.retention import expires_at_epoch
 from tests.api_support import GOOD_PURPOSE, NOW, ApiWorld, api_world, make_read
 
 __all__ = ["api_world"]

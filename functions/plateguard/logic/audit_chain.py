@@ -62,19 +62,25 @@ class ChainEntry:
         return dict(json.loads(self.body))
 
 
-class AuditStore(Protocol):
-    """The queryable DynamoDB copy."""
-
+class ChainWriter(Protocol):
     def head(self, chain: str) -> ChainEntry | None: ...
     def append(self, entry: ChainEntry) -> None: ...  # raises AuditChainConflict if seq is taken
+
+
+class AuditStore(ChainWriter, Protocol):
+    """The queryable DynamoDB copy."""
+
     def entries(self, chain: str, newest_first: bool = False, after_seq: int | None = None) -> Iterator[ChainEntry]: ...
     def chains(self) -> list[str]: ...
 
 
-class AuditArchive(Protocol):
+class ArchiveWriter(Protocol):
+    def put(self, key: str, body: str) -> None: ...
+
+
+class AuditArchive(ArchiveWriter, Protocol):
     """The write-once S3 copy."""
 
-    def put(self, key: str, body: str) -> None: ...
     def keys(self, chain: str) -> Iterator[str]: ...
     def get(self, key: str) -> str | None: ...
 
@@ -133,7 +139,7 @@ def build_record(event: AuditEvent, chain: str, seq: int, previous_hash: str) ->
 class AuditTrail:
     """Appends events to their agency's chain in DynamoDB and S3; fails closed."""
 
-    def __init__(self, store: AuditStore, archive: AuditArchive, max_attempts: int = 8) -> None:
+    def __init__(self, store: ChainWriter, archive: ArchiveWriter, max_attempts: int = 8) -> None:
         self._store = store
         self._archive = archive
         self._max_attempts = max_attempts
