@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "plateguard.commands.alerts",
     "plateguard.recognition.cli",
     "plateguard.commands.policy",
+    "plateguard.commands.retention",
     "plateguard.commands.search",
     "plateguard.commands.audit",
 )

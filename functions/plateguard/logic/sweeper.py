@@ -61,7 +61,7 @@ class AgedObject:
 
 class SweepStore(Protocol):
     def expired(self, source: str, now_epoch: int, limit: int, cursor: Any) -> tuple[list[ExpiredItem], Any]: ...
-    def delete(self, items: list[ExpiredItem]) -> None: ...
+    def delete(self, items: list[ExpiredItem], now_epoch: int) -> list[ExpiredItem]: ...
     def live_hit_read_ids(self, read_ids: Iterable[str], now_epoch: int) -> set[str]: ...
 
 
@@ -174,13 +174,13 @@ def _sweep_items(
                 result.held_skipped += 1
                 continue
             doomed.append(item)
-        # Objects first: a crash in between leaves the item, so the next run finds and retries both.
-        objects = [key for item in doomed for key in item.objects if key not in held.object_keys]
+        # The store deletes only items still expired (a hold placed meanwhile extends the expiry), and
+        # returns those; their objects go after, and an object orphaned by a crash is caught by age.
+        deleted = deps.store.delete(doomed, now_epoch) if doomed else []
+        objects = [key for item in deleted for key in item.objects if key not in held.object_keys]
         if objects:
             deps.objects.destroy(objects)
-        if doomed:
-            deps.store.delete(doomed)
-        for item in doomed:
+        for item in deleted:
             report.result(item.item_class).note(now.timestamp() - item.expires_at)
         if cursor is None:
             return

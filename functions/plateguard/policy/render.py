@@ -49,7 +49,14 @@ RETENTION_LABELS: dict[RetentionClass, str] = {
     RetentionClass.HOTLIST_ENTRIES: "Hot-list entries",
 }
 
-Block = tuple[str, object]  # ("p", str) | ("ul", list[str]) | ("table", (header, rows))
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+
+
+Block = tuple[str, "str | list[str] | Table"]  # ("p", text) | ("ul", items) | ("table", Table)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def _seconds(value: int) -> str:
 def sections(policy: Policy) -> list[Section]:
     preset = preset_for(policy)
     r = policy.retention
-    roles_table = (
+    roles_table = Table(
         ["Role", "Staff or contractor", "May", "Training before access", "Refresher"],
         [
             [
@@ -84,7 +91,7 @@ def sections(policy: Policy) -> list[Section]:
             for role in policy.roles
         ],
     )
-    grants_table = (
+    grants_table = Table(
         ["Recipient", "Type", "Scopes", "Purposes", "From", "Until", "Approved by"],
         [
             [
@@ -99,10 +106,13 @@ def sections(policy: Policy) -> list[Section]:
             for g in policy.sharing.grants
         ],
     )
-    retention_table = (
+    retention_table = Table(
         ["Data", "Kept for"],
         [[RETENTION_LABELS[c], format_duration(r.of(c))] for c in RetentionClass],
     )
+    prohibited: list[Block] = []
+    if policy.purposes.prohibited:
+        prohibited = [("p", "The system may not be used for:"), ("ul", list(policy.purposes.prohibited))]
     interval = sweep_interval(policy)
     destruction = [
         f"A retention sweeper runs every {_seconds(interval)}. It deletes every expired read (with its crop), "
@@ -139,11 +149,7 @@ def sections(policy: Policy) -> list[Section]:
                     + ", ".join(policy.purposes.offense_types)
                     + ". A search without them is refused and the refusal is recorded.",
                 ),
-                *(
-                    [("p", "The system may not be used for:"), ("ul", list(policy.purposes.prohibited))]
-                    if policy.purposes.prohibited
-                    else []
-                ),
+                *prohibited,
             ],
         ),
         Section(
@@ -246,13 +252,12 @@ def section_markdown(section: Section) -> str:
     for kind, content in section.blocks:
         if kind == "p":
             lines += [str(content), ""]
-        elif kind == "ul":
-            lines += [f"- {item}" for item in content] + [""]  # type: ignore[attr-defined]
-        elif kind == "table":
-            header, rows = content  # type: ignore[misc]
-            lines.append("| " + " | ".join(header) + " |")
-            lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(_md_cell(str(c)) for c in row) + " |" for row in rows]
+        elif isinstance(content, list):
+            lines += [f"- {item}" for item in content] + [""]
+        elif isinstance(content, Table):
+            lines.append("| " + " | ".join(content.header) + " |")
+            lines.append("|" + "---|" * len(content.header))
+            lines += ["| " + " | ".join(_md_cell(str(c)) for c in row) + " |" for row in content.rows]
             lines.append("")
     return "\n".join(lines)
 
@@ -273,12 +278,13 @@ def render_html(policy: Policy) -> str:
         for kind, content in section.blocks:
             if kind == "p":
                 body.append(f"<p>{e(str(content))}</p>")
-            elif kind == "ul":
-                body.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in content) + "</ul>")  # type: ignore[attr-defined]
-            elif kind == "table":
-                header, rows = content  # type: ignore[misc]
-                head = "".join(f"<th>{e(h)}</th>" for h in header)
-                cells = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+            elif isinstance(content, list):
+                body.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in content) + "</ul>")
+            elif isinstance(content, Table):
+                head = "".join(f"<th>{e(h)}</th>" for h in content.header)
+                cells = "".join(
+                    "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in content.rows
+                )
                 body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
         body.append("</section>")
     return (
