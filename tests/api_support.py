@@ -202,10 +202,53 @@ def clear_caches() -> None:
     aws_client.cache_clear()
 
 
+@dataclass(frozen=True)
+class ApiResources:
+    table_names: dict[str, str]
+    images_bucket: str
+    audit_bucket: str
+
+    def environment(self) -> dict[str, str]:
+        from plateguard import schema
+
+        env = {spec.env_var: self.table_names[spec.logical_id] for spec in API_TABLES()}
+        env[schema.IMAGES_BUCKET.env_var] = self.images_bucket
+        env[schema.AUDIT_BUCKET.env_var] = self.audit_bucket
+        return env
+
+
+def API_TABLES() -> tuple[Any, ...]:
+    from plateguard import schema
+
+    return (schema.READS, schema.USERS, schema.AUDIT)
+
+
+def _provision_api_resources(prefix: str) -> ApiResources:
+    """Only what the API touches (faster than the full local provisioning), from the same schema."""
+    from plateguard import schema
+    from plateguard.local.provision import table_definition
+
+    dynamodb, s3 = boto3.client("dynamodb", region_name=REGION), boto3.client("s3", region_name=REGION)
+    names = {}
+    for spec in API_TABLES():
+        names[spec.logical_id] = f"{prefix}-{spec.logical_id.lower()}"
+        dynamodb.create_table(**table_definition(spec, names[spec.logical_id]))
+    location = {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
+    s3.create_bucket(Bucket=f"{prefix}-images", **location)
+    s3.create_bucket(Bucket=f"{prefix}-audit", ObjectLockEnabledForBucket=True, **location)
+    s3.put_object_lock_configuration(
+        Bucket=f"{prefix}-audit",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": schema.AUDIT_BUCKET.object_lock_days}},
+        },
+    )
+    return ApiResources(names, f"{prefix}-images", f"{prefix}-audit")
+
+
 @pytest.fixture
 def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
     from plateguard.dal.users import DynamoUserDirectory
-    from plateguard.local.provision import provision
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -220,8 +263,7 @@ def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     with mock_aws():
-        clients = {n: boto3.client(n, region_name=REGION) for n in ("dynamodb", "s3", "sqs", "sns")}
-        resources = provision(clients, REGION, prefix=f"pg-{uuid.uuid4().hex[:6]}")
+        resources = _provision_api_resources(f"pg-{uuid.uuid4().hex[:6]}")
         for name, value in resources.environment().items():
             monkeypatch.setenv(name, value)
         key = boto3.client("kms", region_name=REGION).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
