@@ -7,6 +7,7 @@ import csv
 from cfnlint.api import ManualArgs, lint_file
 
 from cdk.nag import non_compliant_report_rows, unsuppressed_findings
+from cdk.packaging import REPO_ROOT as REPO
 from tests.infra.helpers import Synthesized
 
 
@@ -36,3 +37,14 @@ def test_cfn_lint_finds_no_errors(synth: Synthesized) -> None:
     # Then there is no error (warnings such as W3005 on CDK's own DependsOn are tolerated)
     errors = [f"{m.rule.id} {m.message} ({m.filename}:{m.linenumber})" for m in matches if m.rule.id.startswith("E")]
     assert errors == []
+
+
+def test_docs_explain_every_suppressed_rule(synth: Synthesized) -> None:
+    # Given the suppressions in the reports / Then docs/infrastructure.md lists each rule for reviewers
+    docs = (REPO / "docs" / "infrastructure.md").read_text()
+    rules = set()
+    for report in synth.outdir.glob("*-NagReport.csv"):
+        with report.open(newline="") as handle:
+            rules |= {row["Rule ID"] for row in csv.DictReader(handle) if row["Compliance"] == "Suppressed"}
+    assert rules
+    assert sorted(rule for rule in rules if rule not in docs) == []
