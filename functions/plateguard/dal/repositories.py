@@ -177,6 +177,7 @@ class DynamoIngestRepository:
             differing_positions=tuple(int(p) for p in cast(list[float], item.differing_positions or [])),
             listed_plate=item.listed_plate or item.plate,
             suppressed_repeats=int(item.suppressed_repeats or 0),
+            historical=bool(item.historical),
         )
 
     def put_alert(self, alert: Alert) -> None:
@@ -201,6 +202,7 @@ class DynamoIngestRepository:
             differing_positions=list(alert.differing_positions),
             listed_plate=alert.listed_plate,
             suppressed_repeats=alert.suppressed_repeats,
+            historical=alert.historical,
             expires_at=alert.expires_at,
         ).save()
 

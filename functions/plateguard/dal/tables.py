@@ -154,6 +154,7 @@ class AlertItem(Model):
     differing_positions = ListAttribute(of=NumberAttribute, default=list)
     listed_plate = UnicodeAttribute(null=True)
     suppressed_repeats = NumberAttribute(default=0)
+    historical = BooleanAttribute(default=False)
     last_repeat_read_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 

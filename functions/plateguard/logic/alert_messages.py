@@ -32,14 +32,16 @@ def alert_summary(alert: Alert) -> dict[str, Any]:
         "match_quality": alert.match_quality,
         "differing_positions": list(alert.differing_positions),
         "listed_plate": alert.listed_plate or alert.plate,
+        "historical": alert.historical,
         "read_id": alert.read_id,
         "notice": CONFIRMATION_NOTICE,
     }
 
 
 def sms_text(alert: Alert) -> str:
+    kind = "HISTORICAL " if alert.historical else ""
     text = (
-        f"ALPR {alert.priority.upper()} {alert.list_type}: {alert.plate} at {alert.camera_name} "
+        f"ALPR {kind}{alert.priority.upper()} {alert.list_type}: {alert.plate} at {alert.camera_name} "
         f"{alert.captured_at:%H:%M}Z conf {alert.confidence:.2f} {alert.match_quality}. "
         "Confirm visually before acting."
     )

@@ -124,7 +124,7 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
     alert_ids: list[str] = []
     longest_expiry = 0
     for position, plate in enumerate(plates):
-        read_id = _stable_id(key, str(position))
+        read_id = stable_id(key, str(position))
         low_confidence = plate.confidence < deps.policy.alert_min_confidence
         # Low-confidence reads are kept but flagged, never silently turned into alerts.
         matches = [] if low_confidence else index.match(plate.plate, now)
@@ -225,7 +225,7 @@ def _raise_alert(
 
     def window_alert_id(b: int | None) -> str:
         scope = record.read_id if b is None else str(b)
-        return _stable_id(record.agency, entry.list_name, entry.plate, record.camera_id, scope)
+        return stable_id(record.agency, entry.list_name, entry.plate, record.camera_id, scope)
 
     alert_id = window_alert_id(bucket)
     alert = deps.repository.get_alert(record.agency, alert_id)
@@ -235,7 +235,7 @@ def _raise_alert(
             alert = previous
     if alert is not None and alert.read_id != record.read_id:
         deps.repository.record_repeat(alert.agency, alert.alert_id, record.read_id)
-        _publish(alert, deps)  # completes a publish an earlier crash left pending
+        publish_alert(alert, deps.repository, deps.publisher)  # completes a publish an earlier crash left pending
         return None
     if alert is None:
         alert = Alert(
@@ -260,19 +260,20 @@ def _raise_alert(
             expires_at=expires_at_epoch(now, deps.policy.alert_retention_days),
         )
         deps.repository.put_alert(alert)
-    return _publish(alert, deps)
+    return publish_alert(alert, deps.repository, deps.publisher)
 
 
-def _publish(alert: Alert, deps: IngestDependencies) -> Alert:
+def publish_alert(alert: Alert, repository: IngestRepository, publisher: AlertPublisher) -> Alert:
+    """Publish a pending alert once and mark it published (a no-op for a published one)."""
     if alert.status is AlertStatus.PUBLISHED:
         return alert
-    deps.publisher.publish(build_sns_message(alert), message_attributes(alert))
+    publisher.publish(build_sns_message(alert), message_attributes(alert))
     published = dataclasses.replace(alert, status=AlertStatus.PUBLISHED)
-    deps.repository.put_alert(published)
+    repository.put_alert(published)
     return published
 
 
-def _stable_id(*parts: str) -> str:
+def stable_id(*parts: str) -> str:
     """Deterministic ids make re-processing overwrite instead of duplicate."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 

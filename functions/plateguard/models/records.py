@@ -90,6 +90,7 @@ class Alert:
     differing_positions: tuple[int, ...] = ()
     listed_plate: str = ""  # the hot-list entry's plate; differs from `plate` on an ambiguous match
     suppressed_repeats: int = 0  # repeat reads inside the dedup window that raised no new alert
+    historical: bool = False  # raised when a new hot-list entry matched a read already stored
 
 
 class Outcome(StrEnum):
