@@ -17,6 +17,7 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -464,6 +465,15 @@ def openapi_document() -> str:
             "Every method requires AWS SigV4 (API Gateway AWS_IAM). Every request is audited before any "
             "data is returned; errors are JSON {error, message}."
         ),
+        # API Gateway's own convention for AWS_IAM: an apiKey scheme on Authorization, type awsSigv4.
+        security_schemes={
+            "sigv4": APIKey(
+                name="Authorization",
+                in_=APIKeyIn.header,
+                description="AWS Signature Version 4 (service execute-api)",
+            )
+        },
+        security=[{"sigv4": []}],
     )
 
 
