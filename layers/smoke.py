@@ -32,11 +32,15 @@ def main(layers_dir: Path) -> int:
 
     frame = np.zeros((720, 1280, 3), np.uint8)
     ok, jpeg = cv2.imencode(".jpg", frame)
-    assert ok and cv2.imdecode(jpeg, cv2.IMREAD_COLOR).shape == frame.shape
-    for path, shape in zip(_sessions.model_paths(), [(1, 3, 320, 320), (1, 3, 48, 320)], strict=True):
+    decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    assert ok and decoded is not None and decoded.shape == frame.shape
+    for path in _sessions.model_paths():
         session = _sessions.session(path, 1)
-        output = session.run(None, {session.get_inputs()[0].name: np.zeros(shape, np.float32)})
-        print(f"{path.name}: output {output[0].shape}")
+        spec = session.get_inputs()[0]
+        # Dynamic dimensions get a small NCHW-shaped value (heights multiple of 32 for the detector).
+        shape = [d if isinstance(d, int) else (1, 3, 64, 320)[i] for i, d in enumerate(spec.shape)]
+        output = session.run(None, {spec.name: np.zeros(shape, np.float32)})
+        print(f"{path.name}: input {shape} -> output {output[0].shape}")
     # What the handlers import at cold start, through the runtime layer.
     import plateguard.handlers.api
     import plateguard.handlers.ingest  # noqa: F401

@@ -179,7 +179,7 @@ class OfficerApi(Construct):
         iam_role = iam.Role(
             self,
             f"{name}Role",
-            assumed_by=principal,  # type: ignore[arg-type]
+            assumed_by=principal,
             description=f"PlateGuard {role.value}: assumable only with MFA; API routes of this role only",
             managed_policies=[policy],
             max_session_duration=Duration.hours(1),
