@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "plateguard.recognition.cli",
     "plateguard.commands.policy",
     "plateguard.commands.retention",
+    "plateguard.commands.report",
     "plateguard.commands.search",
     "plateguard.commands.audit",
 )
