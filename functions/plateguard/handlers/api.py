@@ -329,7 +329,8 @@ def search_reads_route(
     limit: Limit = None,
     next_token: NextToken = None,
 ) -> SearchResponse:
-    request = parse_model(SearchRequest, {k: v for k, v in locals().items() if v is not None})
+    given = dict(locals())  # the query parameters, exactly as the resolver parsed them
+    request = parse_model(SearchRequest, {k: v for k, v in given.items() if v is not None})
 
     def run(user: User) -> tuple[SearchResponse, int]:
         deps = get_api_dependencies()
@@ -390,7 +391,8 @@ def query_audit_route(
     limit: Limit = None,
     next_token: NextToken = None,
 ) -> AuditEventsResponse:
-    request = parse_model(AuditQueryRequest, {k: v for k, v in locals().items() if v is not None})
+    given = dict(locals())
+    request = parse_model(AuditQueryRequest, {k: v for k, v in given.items() if v is not None})
 
     def run(user: User) -> tuple[AuditEventsResponse, int]:
         deps = get_api_dependencies()
