@@ -157,7 +157,7 @@ def test_page_from_the_running_system_counts_usage_and_shows_no_plate_name_or_ca
             ],
             start=1,
         ):
-            params = {"plate": PLATES[seq % 3], "case_number": CASE_NUMBERS[seq % 2], "offense_type": offense}
+            params = {"plate": PLATES[seq % 3], "caseNumber": CASE_NUMBERS[seq % 2], "offenseType": offense}
             _audit(seq, event, outcome, params, NOW).save()
         place_hold(
             world.holds,

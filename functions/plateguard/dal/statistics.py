@@ -40,7 +40,8 @@ def collect_stats(s3: Any, audit_bucket: str, now: datetime | None = None) -> Us
         name, month = record.get("eventName"), _audit_month(record)
         if name in SEARCH_EVENTS:
             if record.get("outcome") == "Success":
-                offense = str((record.get("requestParameters") or {}).get("offense_type") or "unstated")
+                params = record.get("requestParameters") or {}
+                offense = str(params.get("offenseType") or params.get("offense_type") or "unstated")
                 stats.searches[month][offense] += 1
             else:
                 stats.searches_denied[month] += 1
