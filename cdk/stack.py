@@ -11,6 +11,7 @@ from cdk.config import PlateGuardConfig
 from cdk.constructs.alerts import Alerts
 from cdk.constructs.api import OfficerApi
 from cdk.constructs.audit import AuditTrail
+from cdk.constructs.cameras import CameraAccess
 from cdk.constructs.function import retention_at_most
 from cdk.constructs.ingest import Ingest
 from cdk.constructs.keys import EncryptionKeys
@@ -41,6 +42,7 @@ class PlateGuardStack(Stack):
         )
         audit = AuditTrail(self, "Audit", key=keys.audit, access_logs_bucket=storage.access_logs_bucket)
         alerts = Alerts(self, "Alerts", key=keys.alerts)
+        self.cameras = CameraAccess(self, "Cameras", images_bucket=storage.images_bucket, data_key=keys.data)
         layers = Layers(self, "Layers", layers_dir=config.layers_dir)
         self.ingest = Ingest(
             self,
