@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 import boto3
 import pytest
@@ -90,6 +91,9 @@ def test_page_from_the_policy_alone_has_retention_partners_and_every_section(tmp
     assert page.cells[:2] == ["Plate reads that matched no hot list", "30 days"]
     assert "Demo County Sheriff's Office" in page.cells and "california-county-agency" in page.cells
     assert page.images and all((tmp_path / src).exists() for src in page.images)
+    for chart in tmp_path.glob("*.svg"):  # well-formed SVG with an accessible title
+        root = ElementTree.parse(chart).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("aria-label")
     data = json.loads((tmp_path / "data.json").read_text())
     assert data["data_source"] == "policy file only"
     assert {r["class"] for r in data["retention"]} >= {"non_hit_reads", "hit_reads", "audit_records"}

@@ -141,8 +141,10 @@ def build_data(policy: Policy, stats: UsageStats, generated_at: datetime) -> dic
 
 def bar_chart(title: str, labels: list[str], series: dict[str, list[float]], unit: str = "") -> str:
     """A grouped bar chart, plain SVG (no scripts, no external fonts)."""
-    width, height, left, bottom, top = 640, 280, 56, 40, 36
-    plot_w, plot_h = width - left - 16, height - bottom - top
+    legend_rows = math.ceil(len(series) / 4)  # four legend entries per row
+    width, plot_h, left, top = 640, 200, 56, 36
+    bottom = 26 + 16 * legend_rows
+    height, plot_w = top + plot_h + bottom, width - left - 16
     peak = max([v for values in series.values() for v in values] + [1])
     group = plot_w / max(len(labels), 1)
     bar = group * 0.8 / max(len(series), 1)
@@ -169,9 +171,10 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]], uni
             f'font-family="sans-serif">{e(label)}</text>'
         )
     for j, name in enumerate(series):
+        x, y = left + (j % 4) * 150, top + plot_h + 24 + 16 * (j // 4)
         parts.append(
-            f'<rect x="{left + j * 150}" y="{height - 14}" width="10" height="10" fill="{_COLORS[j % len(_COLORS)]}"/>'
-            f'<text x="{left + j * 150 + 14}" y="{height - 5}" font-size="10" font-family="sans-serif">{e(name)}</text>'
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{_COLORS[j % len(_COLORS)]}"/>'
+            f'<text x="{x + 14}" y="{y + 9}" font-size="10" font-family="sans-serif">{e(name)}</text>'
         )
     if not labels:
         parts.append(
