@@ -187,6 +187,7 @@ def build_layer(name: str, out: Path, force: bool) -> bool:
         subprocess.run(cmd, check=True)  # noqa: S603  (fixed argument list)
         nodeps = nodeps_requirements_path(name)
         if nodeps.is_file():
+            _remove(site / "bin")  # pip refuses to overwrite the first run's console scripts
             subprocess.run([*cmd[:-2], "--no-deps", "-r", str(nodeps)], check=True)  # noqa: S603
         prune(site)
         (Path(tmp) / ".build-hash").write_text(wanted + "\n")

@@ -17,8 +17,6 @@ from cdk.packaging import LAYERS, LAYERS_DIR_CONTEXT
 from cdk.stack import STACK_NAME
 from tests.infra.helpers import Synthesized
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
