@@ -81,6 +81,9 @@ class IngestPolicy:
     max_decoded_pixels: int
     alert_min_confidence: float
     alert_dedup_seconds: int = 600
+    # False under minute-level non-hit retention (New Hampshire, 3 minutes): a read that matches no hot
+    # list is never written, since no sweep can promise deletion within minutes (docs/policy.md).
+    persist_non_hit_reads: bool = True
 
 
 @dataclass
@@ -128,6 +131,8 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
         low_confidence = plate.confidence < deps.policy.alert_min_confidence
         # Low-confidence reads are kept but flagged, never silently turned into alerts.
         matches = [] if low_confidence else index.match(plate.plate, now)
+        if not matches and not deps.policy.persist_non_hit_reads:
+            continue
         retention = deps.policy.hit_retention_days if matches else deps.policy.read_retention_days
         crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
         deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
@@ -163,9 +168,10 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
         source_key=key,
         outcome=Outcome.READS_STORED,
         processed_at=now,
-        expires_at=longest_expiry,
+        expires_at=longest_expiry or expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
         agency=upload.agency,
         camera_id=upload.camera_id,
+        detail=None if len(read_ids) == len(plates) else f"{len(plates) - len(read_ids)} non-hit read(s) not kept",
         read_ids=tuple(read_ids),
         alert_ids=tuple(alert_ids),
     )
