@@ -12,6 +12,7 @@ import yaml
 
 from plateguard.cli import main
 from plateguard.logic.sweeper import FAST_SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SIZE, SWEEP_INTERVAL_SECONDS
+from plateguard.policy.check import enforcement_problems
 from plateguard.policy.enforcement import api_environment, ingest_environment, persists_non_hits, sweep_interval
 from plateguard.policy.loader import PolicyError, load_policy, parse_policy
 from plateguard.policy.model import json_schema, parse_duration
@@ -291,3 +292,30 @@ def test_published_json_schema_is_current() -> None:
     # The schema in docs is generated (plateguard policy schema); it must not drift from the model.
     published = json.loads((ROOT / "docs" / "policy.schema.json").read_text())
     assert published == json_schema()
+
+
+def test_check_finds_no_enforcement_mismatch_for_california() -> None:
+    assert enforcement_problems(load_policy(CALIFORNIA)) == []
+
+
+def test_check_names_settings_the_functions_cannot_enforce_yet() -> None:
+    # Given New Hampshire's minute-level retention / When checked against the functions' settings models
+    problems = enforcement_problems(load_policy(NEW_HAMPSHIRE))
+    # Then any mismatch names exactly the settings it needs (empty once ingest reads both)
+    assert all("PERSIST_NON_HIT_READS" in p or "READ_RETENTION_DAYS" in p for p in problems)
+
+
+def test_check_reports_a_setting_a_function_rejects() -> None:
+    # Given a retention the ingest settings cannot hold today (whole days only) / When checked
+    data = california()
+    data["retention"].update(non_hit_reads="36 hours", crops="36 hours", images="36 hours")
+    # Then the mismatch names the setting and the value
+    problems = enforcement_problems(parse_policy(data))
+    assert any(p.startswith("enforcement: the ingest function rejects READ_RETENTION_DAYS=1.5") for p in problems)
+
+
+def test_cross_field_problems_name_the_field() -> None:
+    data = california()
+    data["audit"]["auditor_role"] = "inspector"
+    [problem] = problems_of(data)
+    assert problem.startswith("audit.auditor_role: 'inspector' is not one of the roles")

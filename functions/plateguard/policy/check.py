@@ -6,6 +6,9 @@ import difflib
 import re
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from plateguard.policy.enforcement import api_environment, ingest_environment
 from plateguard.policy.loader import PolicyError, PolicyProblem, load_policy
 from plateguard.policy.model import Policy
 from plateguard.policy.render import ELEMENT_FIELDS, ELEMENTS, render_html, section_markdown, sections
@@ -74,10 +77,58 @@ def published_problems(policy: Policy, published: Path) -> list[str]:
     return problems
 
 
+# Required settings that do not come from the policy (resource names CDK sets): placeholders here.
+_RESOURCE_PLACEHOLDERS = {
+    "READS_TABLE_NAME": "t",
+    "IMAGES_TABLE_NAME": "t",
+    "CAMERAS_TABLE_NAME": "t",
+    "HOTLIST_TABLE_NAME": "t",
+    "ALERTS_TABLE_NAME": "t",
+    "USERS_TABLE_NAME": "t",
+    "AUDIT_TABLE_NAME": "t",
+    "IMAGES_BUCKET_NAME": "b",
+    "AUDIT_BUCKET_NAME": "b",
+    "ALERT_TOPIC_ARN": "arn",
+    "PAGINATION_KMS_KEY_ID": "k",
+}
+
+
+def enforcement_problems(policy: Policy) -> list[str]:
+    """Would the functions accept the settings this policy produces? A published number they cannot
+    enforce is a mismatch between the policy and practice."""
+    from pydantic_settings import BaseSettings
+
+    from plateguard.models.settings import ApiSettings, IngestSettings
+
+    problems: list[str] = []
+    checks: list[tuple[str, type[BaseSettings], dict[str, str]]] = [
+        ("ingest", IngestSettings, ingest_environment(policy)),
+        ("api", ApiSettings, api_environment(policy)),
+    ]
+    for function, settings, env in checks:
+        read = {str(f.validation_alias) for f in settings.model_fields.values()}
+        # PERSIST_NON_HIT_READS=true is today's behaviour; only "false" needs ingest to read it.
+        needed = {k: v for k, v in env.items() if not (k == "PERSIST_NON_HIT_READS" and v == "true")}
+        problems += [
+            f"enforcement: the {function} function does not read {name} (the policy needs {name}={value})"
+            for name, value in needed.items()
+            if name not in read
+        ]
+        try:
+            settings.model_validate({**_RESOURCE_PLACEHOLDERS, **{k: v for k, v in needed.items() if k in read}})
+        except ValidationError as exc:
+            problems += [
+                f"enforcement: the {function} function rejects {e['loc'][0]}={needed.get(str(e['loc'][0]))}: {e['msg']}"
+                for e in exc.errors()
+            ]
+    return problems
+
+
 def check_policy(path: Path, published: Path | None = None) -> list[str]:
     """Every problem found, each naming the element or field and the rule; empty when all is well."""
     try:
         policy = load_policy(path)
     except PolicyError as exc:
         return [describe(p) for p in exc.problems]
-    return published_problems(policy, published) if published else []
+    problems = enforcement_problems(policy)
+    return problems + (published_problems(policy, published) if published else [])

@@ -58,6 +58,15 @@ def _location(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
     return ".".join(parts) or "(file)"
 
 
+def _problem(error: Any, data: dict[str, Any]) -> PolicyProblem:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"] and ": " in message:
+        # Cross-field rules (model validators) have no location: their message starts with the field.
+        field, _, rule = message.partition(": ")
+        return PolicyProblem(field, rule)
+    return PolicyProblem(_location(tuple(error["loc"]), data), message)
+
+
 def preset_problems(policy: Policy, preset: Preset) -> list[PolicyProblem]:
     problems: list[PolicyProblem] = []
     for retention_class, limit in preset.max_retention.items():
@@ -116,12 +125,7 @@ def parse_policy(data: Any) -> Policy:
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(
-            [
-                PolicyProblem(_location(tuple(e["loc"]), data), e["msg"].removeprefix("Value error, "))
-                for e in exc.errors()
-            ]
-        ) from None
+        raise PolicyError([_problem(e, data) for e in exc.errors()]) from None
     problems = universal_problems(policy) + (preset_problems(policy, preset) if preset else [])
     if problems:
         raise PolicyError(problems)

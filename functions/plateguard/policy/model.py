@@ -281,7 +281,7 @@ class Policy(_Strict):
         for field_name in ("auditor_role", "approver_role"):
             name = getattr(self.audit, field_name)
             if name not in roles:
-                raise ValueError(f"audit.{field_name} {name!r} is not one of the roles ({', '.join(sorted(roles))})")
+                raise ValueError(f"audit.{field_name}: {name!r} is not one of the roles ({', '.join(sorted(roles))})")
         if len(roles) != len(self.roles):
             raise ValueError("roles: each role name may appear once")
         offenses = set(self.purposes.offense_types)
@@ -295,7 +295,9 @@ class Policy(_Strict):
                     f"sharing.grants[{grant.id}].purposes: {', '.join(unknown)} not in purposes.offense_types"
                 )
             if grant.granting_agency != self.agency.id:
-                raise ValueError(f"sharing.grants[{grant.id}].granting_agency must be this agency ({self.agency.id!r})")
+                raise ValueError(
+                    f"sharing.grants[{grant.id}].granting_agency: must be this agency ({self.agency.id!r})"
+                )
         return self
 
     def role(self, name: str) -> Role:
