@@ -22,6 +22,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from cdk.constructs.function import PlateGuardFunction
+from cdk.constructs.storage import grant_append
 from plateguard import schema
 from plateguard.models.routes import ROUTES, Role, routes_for
 
@@ -76,8 +77,10 @@ class OfficerApi(Construct):
         )
         fn = self.function.function
         tables[schema.READS.logical_id].grant_read_data(fn)
-        tables[schema.USERS.logical_id].grant_read_data(fn)
-        tables[schema.AUDIT.logical_id].grant_read_write_data(fn)
+        # PUT /users/{user_id} writes accounts and every call records last activity (inactivity rule).
+        grant_append(tables[schema.USERS.logical_id], fn)
+        # The audit trail is append-only: conditional PutItem of the next sequence number, no update.
+        grant_append(tables[schema.AUDIT.logical_id], fn, update=False)
         audit_bucket.grant_put(fn)
         # Presigned crop URLs carry this role's permissions: crops only, never raw camera frames.
         images_bucket.grant_read(fn, f"{schema.CROPS_PREFIX}*")

@@ -18,6 +18,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from cdk.constructs.function import PlateGuardFunction
+from cdk.constructs.storage import grant_append
 from plateguard import schema
 
 INGEST_HANDLER = "plateguard.handlers.ingest.handle_ingest_batch"
@@ -109,9 +110,9 @@ class Ingest(Construct):
             )
         )
 
-        # Least privilege, via grants: write what it produces, read what it matches against.
+        # Least privilege, via grants: write (never delete) what it produces, read what it matches against.
         for table_spec in (schema.READS, schema.IMAGES, schema.ALERTS):
-            tables[table_spec.logical_id].grant_read_write_data(fn)
+            grant_append(tables[table_spec.logical_id], fn)
         for table_spec in (schema.CAMERAS, schema.HOTLIST):
             tables[table_spec.logical_id].grant_read_data(fn)
         images_bucket.grant_read(fn, f"{schema.INCOMING_PREFIX}*")

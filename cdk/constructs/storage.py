@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions
@@ -52,6 +53,16 @@ def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey) -> dyna
         table, [NagPackSuppression(id="NIST.800.53.R5-DynamoDBInBackupPlan", reason=NO_BACKUP_COPIES_REASON)]
     )
     return table
+
+
+def grant_append(table: dynamodb.Table, grantee: iam.IGrantable, *, update: bool = True) -> None:
+    """Read, put and (optionally) update, but never delete: `grant_read_write_data` would also grant
+    DeleteItem and BatchWriteItem (which deletes). Deleting expired data is the retention sweep's job,
+    and the audit trail must be append-only (CJIS: audit records protected from modification)."""
+    table.grant_read_data(grantee)
+    table.grant(grantee, "dynamodb:PutItem", *(["dynamodb:UpdateItem"] if update else []))
+    if table.encryption_key is not None:
+        table.encryption_key.grant_encrypt(grantee)
 
 
 class Storage(Construct):

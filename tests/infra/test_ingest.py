@@ -87,6 +87,8 @@ def test_ingest_writes_its_tables_and_only_reads_the_registries(synth: Synthesiz
 
     assert tables("dynamodb:PutItem") == writable
     assert tables("dynamodb:Query") == readable
+    # And it deletes nothing: expiry is TTL's and the retention sweep's job (BatchWriteItem can delete)
+    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(dynamo)
     # Never the user registry or the audit trail
     touched = {t for action in dynamo for t in tables(action)}
     assert not touched & {schema.USERS.logical_id, schema.AUDIT.logical_id}
