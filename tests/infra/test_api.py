@@ -148,3 +148,15 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     assert not {r for rs in s3.values() for r in rs if "/incoming/" in r}
     kms = allowed_actions(statements, "kms:GenerateMac")
     assert list(kms) == ["kms:GenerateMac"]
+
+
+def test_execution_logs_are_precreated_encrypted_and_expire(synth: Synthesized) -> None:
+    # Given the log group API Gateway writes execution logs to (it would otherwise create it unencrypted)
+    (name, group) = next(
+        (n, g) for n, g in synth.resources("AWS::Logs::LogGroup").items()
+        if "API-Gateway-Execution-Logs_" in str(g["Properties"].get("LogGroupName"))
+    )  # fmt: skip
+    assert "KmsKeyId" in group["Properties"] and group["Properties"]["RetentionInDays"] <= 30
+    # And the stage is created after it, so API Gateway never creates its own copy first
+    (stage,) = synth.resources("AWS::ApiGateway::Stage").values()
+    assert name in stage.get("DependsOn", [])
