@@ -7,6 +7,7 @@ disabled account or a lapsed training record is still refused.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -48,6 +49,21 @@ class UserDirectory(Protocol):
 @dataclass(frozen=True)
 class AccessPolicy:
     inactivity_disable_days: int
+    # Training must be refreshed this many calendar months after completion (None: never lapses).
+    training_refresh_months: int | None = None
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """Same day-of-month `months` later, clamped to the month's last day (Jan 31 + 1 -> Feb 28/29)."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+
+
+def training_expires_at(user: User, refresh_months: int | None) -> datetime | None:
+    if user.training_completed_at is None or refresh_months is None:
+        return None
+    return add_months(user.training_completed_at, refresh_months)
 
 
 def find_route(method: str, resource: str) -> Route | None:
@@ -82,6 +98,9 @@ def authorize(
         raise AccessDenied("not_approved", "this account has no supervisor approval", user)
     if user.training_completed_at is None or user.training_completed_at > now:
         raise AccessDenied("training_incomplete", "ALPR training must be completed before access", user)
+    expires = training_expires_at(user, policy.training_refresh_months)
+    if expires is not None and now >= expires:
+        raise AccessDenied("training_expired", f"ALPR training lapsed on {expires.date().isoformat()}", user)
     last_seen = user.last_activity_at or user.created_at
     if now - last_seen > timedelta(days=policy.inactivity_disable_days):
         raise AccessDenied(
