@@ -11,7 +11,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ def build_data(policy: Policy, stats: UsageStats, generated_at: datetime) -> dic
             for c in RetentionClass
         ],
         "sweeper_interval_seconds": sweep_interval(policy),
+        "sweeper_interval": format_duration(timedelta(seconds=sweep_interval(policy))),
         "sharing": {
             "sale_allowed": False,
             "partners": [
@@ -240,7 +241,7 @@ def render_page(data: dict[str, Any]) -> str:
         f"(digest {e(data['policy_digest'])}){basis}. {e(source_note)}</p>",
         '<section id="retention"><h2>How long data is kept</h2>',
         _table(["Data", "Kept for"], [[r["label"], r["kept_for"]] for r in data["retention"]]),
-        f"<p>Expired data is destroyed by a sweeper that runs every {data['sweeper_interval_seconds'] // 60} minute(s)"
+        f"<p>Expired data is destroyed by a sweeper that runs every {e(data['sweeper_interval'])}"
         f"; {data['active_legal_holds']} legal hold(s) are active.</p>",
         '<img src="retention.svg" alt="Retention per class of data"></section>',
         '<section id="sharing"><h2>Sharing partners</h2>',
