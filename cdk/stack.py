@@ -64,6 +64,8 @@ class PlateGuardStack(Stack):
             tables=storage.tables,
             images_bucket=storage.images_bucket,
             audit_bucket=audit.bucket,
+            alert_topic=alerts.topic,
+            alert_retention_days=config.hit_retention_days,
             logs_key=keys.logs,
             pagination_key=keys.pagination,
             layers=[layers.runtime],

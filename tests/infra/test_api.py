@@ -8,8 +8,8 @@ import pytest
 
 from cdk.constructs.api import API_HANDLER, STAGE_NAME, invoke_path
 from plateguard import schema
+from plateguard.models import settings
 from plateguard.models.routes import ROUTES, Role, routes_for
-from plateguard.models.settings import ApiSettings
 from tests.infra.helpers import Synthesized, allowed_actions, as_list, function_by_handler, resolve_arn, role_statements
 
 
@@ -119,11 +119,21 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
     assert statements[0]["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
 
 
+# Every settings model the API function reads (one Lambda serves all routes).
+API_SETTINGS_MODELS = [
+    getattr(settings, name) for name in ("ApiSettings", "AlertsApiSettings") if hasattr(settings, name)
+]
+
+
 def test_api_function_environment_satisfies_api_settings(synth: Synthesized) -> None:
     _, function = function_by_handler(synth, API_HANDLER)
     env = function["Properties"]["Environment"]["Variables"]
-    required = {f.validation_alias for f in ApiSettings.model_fields.values() if f.is_required()}
+    fields = [f for model in API_SETTINGS_MODELS for f in model.model_fields.values()]
+    required = {f.validation_alias for f in fields if f.is_required()}
     assert required <= set(env), required - set(env)
+    # And nothing it sets is unknown to those models (no dead configuration)
+    known = {f.validation_alias for f in fields}
+    assert set(env) - known <= {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
     assert function["Properties"]["Runtime"] == "python3.12"
     assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
 
@@ -136,12 +146,19 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     def tables(action: str) -> set[str]:
         return {r.strip("<>").split(".")[0] for r in dynamo.get(action, set())}
 
-    # It writes user accounts (PUT /users, last activity) and appends to the audit trail, nothing else
-    assert tables("dynamodb:PutItem") == {schema.USERS.logical_id, schema.AUDIT.logical_id}
-    assert tables("dynamodb:UpdateItem") == {schema.USERS.logical_id}  # audit records are never updated
-    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(dynamo)
-    reads = {r.strip("<>").split(".")[0] for r in dynamo["dynamodb:Query"]}
-    assert reads == {schema.READS.logical_id, schema.USERS.logical_id, schema.AUDIT.logical_id}
+    # It appends to the audit trail and never changes or deletes an audit record
+    assert schema.AUDIT.logical_id in tables("dynamodb:PutItem")
+    assert schema.AUDIT.logical_id not in tables("dynamodb:UpdateItem")
+    # It never writes reads, images or camera records (ingest's), whatever the route
+    written = tables("dynamodb:PutItem") | tables("dynamodb:UpdateItem") | tables("dynamodb:BatchWriteItem")
+    assert not written & {schema.READS.logical_id, schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
+    # And the only table it can delete from is the hot-list entries one (supervisors remove entries)
+    deletable = tables("dynamodb:DeleteItem") | tables("dynamodb:BatchWriteItem")
+    assert deletable == {schema.HOTLIST.logical_id}
+    # It reads everything officers may see, but never image outcomes (ingest bookkeeping)
+    readable = tables("dynamodb:Query")
+    assert {schema.READS.logical_id, schema.USERS.logical_id, schema.AUDIT.logical_id} <= readable
+    assert schema.IMAGES.logical_id not in readable
     s3 = allowed_actions(statements, "s3:")
     assert s3["s3:PutObject"] == {f"<{schema.AUDIT_BUCKET.logical_id}.Arn>/*"}
     assert f"<{schema.IMAGES_BUCKET.logical_id}.Arn>/{schema.CROPS_PREFIX}*" in s3["s3:GetObject*"]
@@ -160,3 +177,10 @@ def test_execution_logs_are_precreated_encrypted_and_expire(synth: Synthesized) 
     # And the stage is created after it, so API Gateway never creates its own copy first
     (stage,) = synth.resources("AWS::ApiGateway::Stage").values()
     assert name in stage.get("DependsOn", [])
+
+
+def test_api_publishes_and_subscribes_only_on_the_alert_topic(synth: Synthesized) -> None:
+    _, function = function_by_handler(synth, API_HANDLER)
+    sns = allowed_actions(role_statements(synth, function), "sns:")
+    topic = {f"<{schema.ALERT_TOPIC.logical_id}>"}
+    assert sns == {"sns:Publish": topic, "sns:Subscribe": topic}
