@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time as time_module
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -65,6 +66,9 @@ def register(subparsers: Any) -> None:
     sweep = actions.add_parser("sweep", help="run the retention sweeper once and print the destruction log")
     sweep.add_argument("--policy", type=Path, help="policy file: also destroys images and crops by age")
     sweep.add_argument("--json", action="store_true", help="print the destruction log entry as JSON")
+    sweep.add_argument(
+        "--repeat", action="store_true", help="keep sweeping on the policy's schedule (as the deployed one does)"
+    )
     sweep.set_defaults(func=run_sweep)
 
     hold = actions.add_parser("hold", help="place, list and release legal holds").add_subparsers(
@@ -102,8 +106,14 @@ def run_sweep(args: argparse.Namespace) -> int:
     from plateguard.dal.holds import DynamoHoldStore
     from plateguard.dal.sweeper_store import DynamoSweepStore, S3DestructionLog, S3SweepObjects
     from plateguard.logic.holds import ActiveHolds
-    from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, format_report, sweep
-    from plateguard.policy.enforcement import sweep_limits
+    from plateguard.logic.sweeper import (
+        SWEEP_INTERVAL_SECONDS,
+        SweeperDependencies,
+        SweepLimits,
+        format_report,
+        sweep,
+    )
+    from plateguard.policy.enforcement import sweep_interval, sweep_limits
     from plateguard.policy.loader import PolicyError, load_policy
 
     try:
@@ -113,17 +123,23 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     s3 = target.client("s3")
-    report = sweep(
-        SweeperDependencies(
-            store=DynamoSweepStore(),
-            objects=S3SweepObjects(s3, target.state["images_bucket"]),
-            holds=ActiveHolds(DynamoHoldStore()),
-            log=S3DestructionLog(s3, target.state["audit_bucket"]),
-            limits=limits,
-        )
+    deps = SweeperDependencies(
+        store=DynamoSweepStore(),
+        objects=S3SweepObjects(s3, target.state["images_bucket"]),
+        holds=ActiveHolds(DynamoHoldStore()),
+        log=S3DestructionLog(s3, target.state["audit_bucket"]),
+        limits=limits,
     )
-    print(json.dumps(report.to_log(), indent=2) if args.json else format_report(report))
-    return 0
+    interval = sweep_interval(load_policy(args.policy)) if args.policy else SWEEP_INTERVAL_SECONDS
+    try:
+        while True:
+            report = sweep(deps)
+            print(json.dumps(report.to_log(), indent=2) if args.json else format_report(report), flush=True)
+            if not args.repeat:
+                return 0
+            time_module.sleep(interval)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _holds(args: argparse.Namespace) -> Any:
