@@ -13,7 +13,13 @@ import yaml
 from plateguard.cli import main
 from plateguard.logic.sweeper import FAST_SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SIZE, SWEEP_INTERVAL_SECONDS
 from plateguard.policy.check import enforcement_problems
-from plateguard.policy.enforcement import api_environment, ingest_environment, persists_non_hits, sweep_interval
+from plateguard.policy.enforcement import (
+    api_environment,
+    ingest_environment,
+    persists_non_hits,
+    sweep_interval,
+    sweeper_environment,
+)
 from plateguard.policy.loader import PolicyError, load_policy, parse_policy
 from plateguard.policy.model import json_schema, parse_duration
 from plateguard.policy.presets import PRESETS
@@ -175,6 +181,11 @@ def test_minute_level_retention_switches_to_the_fast_sweep_and_no_non_hit_persis
     assert float(ingest_environment(nh)["READ_RETENTION_DAYS"]) * 86_400 == pytest.approx(180)
     assert ingest_environment(ca)["READ_RETENTION_DAYS"] == "30"
     assert api_environment(ca)["OFFENSE_TYPES"].startswith("stolen-vehicle,homicide")
+    assert sweeper_environment(nh) == {
+        "IMAGES_RETENTION_SECONDS": "180",
+        "CROPS_RETENTION_SECONDS": "180",
+        "SWEEP_INTERVAL_SECONDS": "60",
+    }
 
 
 # -- render ------------------------------------------------------------------------------------------

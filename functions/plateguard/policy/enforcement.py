@@ -60,5 +60,14 @@ def api_environment(policy: Policy) -> dict[str, str]:
     }
 
 
+def sweeper_environment(policy: Policy) -> dict[str, str]:
+    """Sweeper Lambda variables: object ages for the S3 pass and the schedule (EventBridge rate)."""
+    return {
+        "IMAGES_RETENTION_SECONDS": str(int(policy.retention.images.total_seconds())),
+        "CROPS_RETENTION_SECONDS": str(int(policy.retention.crops.total_seconds())),
+        "SWEEP_INTERVAL_SECONDS": str(sweep_interval(policy)),
+    }
+
+
 def audit_retention_days(policy: Policy) -> int:
     return math.ceil(policy.retention.audit_records.total_seconds() / 86_400)
