@@ -45,7 +45,8 @@ RETENTION_LABELS: dict[RetentionClass, str] = {
     RetentionClass.IMAGES: "Full camera images",
     RetentionClass.CROPS: "Plate crop images (never longer than their read)",
     RetentionClass.ALERTS: "Hot-list alerts",
-    RetentionClass.AUDIT_RECORDS: "Search audit records",
+    # The sweeper never deletes audit records (the hash chain is verified from its start): a minimum.
+    RetentionClass.AUDIT_RECORDS: "Search audit records (at least)",
     RetentionClass.HOTLIST_ENTRIES: "Hot-list entries",
 }
 
@@ -182,7 +183,7 @@ def sections(policy: Policy) -> list[Section]:
                     "p",
                     "Records form a hash chain (any change or deletion is detectable) and a copy is written to "
                     f"write-once storage locked for {schema.AUDIT_BUCKET.object_lock_days} days. Audit records are "
-                    f"kept {format_duration(r.audit_records)}.",
+                    f"kept at least {format_duration(r.audit_records)}.",
                 ),
                 (
                     "p",
