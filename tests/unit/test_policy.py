@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,14 @@ from plateguard.logic.sweeper import FAST_SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SI
 from plateguard.policy.check import enforcement_problems
 from plateguard.policy.enforcement import (
     api_environment,
+    grant_allowing,
     ingest_environment,
     persists_non_hits,
     sweep_interval,
     sweeper_environment,
 )
 from plateguard.policy.loader import PolicyError, load_policy, parse_policy
-from plateguard.policy.model import json_schema, parse_duration
+from plateguard.policy.model import Scope, json_schema, parse_duration
 from plateguard.policy.presets import PRESETS
 from plateguard.policy.render import ELEMENTS, render_html, render_markdown
 
@@ -330,3 +332,18 @@ def test_cross_field_problems_name_the_field() -> None:
     data["audit"]["auditor_role"] = "inspector"
     [problem] = problems_of(data)
     assert problem.startswith("audit.auditor_role: 'inspector' is not one of the roles")
+
+
+def test_sharing_is_only_what_an_active_grant_allows() -> None:
+    # Given the California example's grants (the sheriff may search for homicide during 2026)
+    policy = load_policy(CALIFORNIA)
+    sheriff = "Demo County Sheriff's Office"
+    during, after = date(2026, 6, 1), date(2027, 1, 1)
+    # Then a search inside scope, purpose and dates is allowed, under that grant
+    assert grant_allowing(policy, sheriff, Scope.SEARCH_READS, "homicide", during).id == "county-sheriff"  # type: ignore[union-attr]
+    # And anything outside them is not
+    assert grant_allowing(policy, sheriff, Scope.SEARCH_READS, "burglary", during) is None
+    assert grant_allowing(policy, sheriff, Scope.SEARCH_READS, "homicide", after) is None
+    chp = "California Highway Patrol, Golden Gate Division"
+    assert grant_allowing(policy, chp, Scope.SEARCH_READS, "stolen-vehicle", during) is None
+    assert grant_allowing(policy, "Unknown PD", Scope.RECEIVE_HOTLIST_ALERTS, "stolen-vehicle", during) is None

@@ -8,10 +8,10 @@ enforced numbers and the published ones come from the same file.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 from plateguard.logic.sweeper import PERSIST_NON_HITS_AT_LEAST, SweepLimits, sweep_interval_seconds
-from plateguard.policy.model import Policy
+from plateguard.policy.model import Policy, Scope, SharingGrant
 
 
 def _days(value: timedelta) -> str:
@@ -71,3 +71,18 @@ def sweeper_environment(policy: Policy) -> dict[str, str]:
 
 def audit_retention_days(policy: Policy) -> int:
     return math.ceil(policy.retention.audit_records.total_seconds() / 86_400)
+
+
+def grant_allowing(
+    policy: Policy, recipient_agency: str, scope: Scope, offense_type: str, today: date
+) -> SharingGrant | None:
+    """The grant under which a recipient may do this today, or None: sharing is only what a grant says."""
+    for grant in policy.sharing.grants:
+        if (
+            grant.recipient_agency == recipient_agency
+            and scope in grant.scopes
+            and offense_type in grant.purposes
+            and grant.start <= today <= grant.end
+        ):
+            return grant
+    return None
