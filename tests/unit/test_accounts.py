@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -161,15 +162,15 @@ def test_only_active_supervisors_of_the_same_agency_act_and_never_on_themselves(
     outsider = user("sgt.novak", Role.SUPERVISOR, agency="other-pd")
     users = MemoryUsers(supervisor, officer, outsider)
     audit, _ = trail()
-    kwargs = {"users": users, "trail": audit, "notifier": RecordingNotifier(), "now": T0}
+    kwargs: dict[str, Any] = {"users": users, "trail": audit, "notifier": RecordingNotifier(), "now": T0}
     with pytest.raises(AccessDenied):
-        separate_account(officer, supervisor.principal_arn, "not allowed", **kwargs)  # type: ignore[arg-type]
+        separate_account(officer, supervisor.principal_arn, "not allowed", **kwargs)
     with pytest.raises(AccessDenied):
-        separate_account(supervisor, supervisor.principal_arn, "self removal", **kwargs)  # type: ignore[arg-type]
+        separate_account(supervisor, supervisor.principal_arn, "self removal", **kwargs)
     from plateguard.models.errors import NotFound
 
     with pytest.raises(NotFound):
-        separate_account(outsider, officer.principal_arn, "wrong agency", **kwargs)  # type: ignore[arg-type]
+        separate_account(outsider, officer.principal_arn, "wrong agency", **kwargs)
 
 
 def test_reactivation_needs_current_training_and_restarts_the_inactivity_clock() -> None:
@@ -183,13 +184,13 @@ def test_reactivation_needs_current_training_and_restarts_the_inactivity_clock()
     users = MemoryUsers(supervisor, officer)
     audit, chain = trail()
     notifier = RecordingNotifier()
-    kwargs = {"users": users, "trail": audit, "notifier": notifier, "policy": POLICY, "now": T0}
+    kwargs: dict[str, Any] = {"users": users, "trail": audit, "notifier": notifier, "policy": POLICY, "now": T0}
     # Given lapsed training / Then reactivation is refused
     with pytest.raises(InvalidRequest):
-        reactivate_account(supervisor, officer.principal_arn, **kwargs)  # type: ignore[arg-type]
+        reactivate_account(supervisor, officer.principal_arn, **kwargs)
     # When the refresher is recorded, then the account is reactivated
     record_training(supervisor, officer.principal_arn, T0 - timedelta(hours=2), users=users, trail=audit, now=T0)
-    reactivate_account(supervisor, officer.principal_arn, **kwargs)  # type: ignore[arg-type]
+    reactivate_account(supervisor, officer.principal_arn, **kwargs)
     back = users.named("officer.back")
     assert back.status is UserStatus.ACTIVE and back.approved_by == "sgt.chen"
     assert authorize(back.principal_arn, "GET", "/reads", users, AccessPolicy(90, 12), T0) == back

@@ -6,10 +6,11 @@ this fixed system principal so an auditor can tell them apart from any person's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from plateguard.logic.audit_chain import AuditEvent
+from plateguard.logic.audit_chain import AuditEvent, AuditStore, ChainEntry, event_time_of
 
 SYSTEM_PRINCIPAL = "plateguard:scheduled-job"
 SYSTEM_USERNAME = "plateguard-jobs"
@@ -75,3 +76,116 @@ def person_event(
         outcome="Success",
         read_only=False,
     )
+
+
+# -- searches as the audit trail recorded them ----------------------------------------------------------
+
+# CloudTrail-style eventNames of the routes that return plate data (handlers/api.py EVENT_NAMES).
+SEARCH_EVENT_NAMES = frozenset({"SearchReads", "GetReadWithCropUrl"})
+# Request parameters that name another agency's data (sharing grants); the API records them as sent.
+_TARGET_AGENCY_KEYS = ("targetAgency", "dataAgency", "agency", "sharedAgency")
+_GRANT_KEYS = ("grantId", "sharingGrant", "sharingGrantId")
+# How far before a period's start the newest-first walk keeps reading: chain order is append order,
+# which can trail event time slightly when clocks of concurrent writers differ.
+_CLOCK_SLACK = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SearchEvent:
+    """One search (or read fetch) from an agency's audit chain, with the terms an auditor reviews."""
+
+    chain: str
+    seq: int
+    event_id: str
+    record_hash: str
+    event_time: datetime
+    event_name: str
+    outcome: str
+    principal_arn: str
+    username: str
+    user_agency: str
+    plate: str
+    purpose: str
+    case_number: str
+    offense_type: str
+    camera: str
+    target_agency: str | None
+
+    @property
+    def partial(self) -> bool:
+        return "?" in self.plate or "*" in self.plate
+
+    @property
+    def cross_agency(self) -> bool:
+        """Data of another agency, or a partner agency's user searching in this chain."""
+        return self.target_agency is not None or (bool(self.user_agency) and self.user_agency != self.chain)
+
+    def terms(self) -> dict[str, Any]:
+        return {
+            "eventName": self.event_name,
+            "eventTime": self.event_time.isoformat(),
+            "plate": self.plate,
+            "camera": self.camera,
+            "purpose": self.purpose,
+            "caseNumber": self.case_number,
+            "offenseType": self.offense_type,
+            "targetAgency": self.target_agency,
+        }
+
+
+def search_event(entry: ChainEntry) -> SearchEvent | None:
+    """The search in an audit record, or None for any other event (or a record that does not parse)."""
+    try:
+        record = entry.record()
+    except ValueError:
+        return None
+    if record.get("eventName") not in SEARCH_EVENT_NAMES:
+        return None
+    when = event_time_of(entry)
+    if when is None:
+        return None
+    params = record.get("requestParameters") or {}
+    identity = record.get("userIdentity") or {}
+    user_agency = str(identity.get("agency") or "")
+    target = next((str(params[k]) for k in _TARGET_AGENCY_KEYS if params.get(k)), None)
+    if target is None and any(params.get(k) for k in _GRANT_KEYS):
+        target = "(sharing grant)"
+    if target == user_agency:
+        target = None
+    return SearchEvent(
+        chain=entry.chain,
+        seq=entry.seq,
+        event_id=str(record.get("eventID") or f"{entry.chain}#{entry.seq}"),
+        record_hash=entry.hash,
+        event_time=when,
+        event_name=str(record["eventName"]),
+        outcome=str(record.get("outcome") or ""),
+        principal_arn=str(identity.get("principalArn") or ""),
+        username=str(identity.get("userName") or identity.get("principalArn") or "?"),
+        user_agency=user_agency,
+        plate=str(params.get("plate") or "").upper(),
+        purpose=str(params.get("purpose") or ""),
+        case_number=str(params.get("caseNumber") or ""),
+        offense_type=str(params.get("offenseType") or ""),
+        camera=str(params.get("camera") or ""),
+        target_agency=target,
+    )
+
+
+def load_search_events(
+    store: AuditStore, agency: str, since: datetime, until: datetime, *, successful_only: bool = True
+) -> list[SearchEvent]:
+    """Searches recorded in `agency`'s chain with since <= eventTime < until, oldest first."""
+    found: list[SearchEvent] = []
+    for entry in store.entries(agency, newest_first=True):
+        when = event_time_of(entry)
+        if when is not None and when < since - _CLOCK_SLACK:
+            break
+        event = search_event(entry)
+        if event is None or not since <= event.event_time < until:
+            continue
+        if successful_only and event.outcome != "Success":
+            continue
+        found.append(event)
+    found.reverse()
+    return found
