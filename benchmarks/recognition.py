@@ -19,8 +19,10 @@ import time
 from pathlib import Path
 
 import cv2
+
 from plateguard.logic.plates import normalize_plate
 from plateguard.recognition import _sessions, get_reader
+from training.split import is_validation
 
 Box = tuple[int, int, int, int]
 
@@ -88,10 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--misses", action="store_true", help="print every miss")
     ap.add_argument("--jsonl", type=Path, help="also write `plateguard read --json` style lines here")
+    ap.add_argument("--split", choices=["all", "train", "val"], default="all",
+                    help="restrict to the training split (training/split.py) used for the shipped models")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     args = ap.parse_args(argv)
 
     truth = load_truth(args.dataset)
+    if args.split != "all":
+        truth = {p: t for p, t in truth.items() if is_validation(p.name) == (args.split == "val")}
     if not truth:
         print(f"no ground truth found in {args.dataset}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from plateguard.recognition import RecognizedPlate, get_reader
 from plateguard.recognition.synth import render_scene
 

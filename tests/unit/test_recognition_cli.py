@@ -7,6 +7,7 @@ import json
 
 import cv2
 import pytest
+
 from plateguard.recognition.cli import register
 from plateguard.recognition.synth import render_scene
 

@@ -22,9 +22,7 @@ def _rapidocr_model(name: str) -> Path:
     try:
         root = importlib.resources.files("rapidocr") / "models" / name
     except ModuleNotFoundError as exc:
-        raise ModelNotFoundError(
-            "the 'rapidocr' package (which ships the OCR models) is not installed"
-        ) from exc
+        raise ModelNotFoundError("the 'rapidocr' package (which ships the OCR models) is not installed") from exc
     path = Path(str(root))
     if not path.is_file():
         raise ModelNotFoundError(f"model file missing from the rapidocr package: {path}")
@@ -39,8 +37,13 @@ def rec_model_path() -> Path:
     return _rapidocr_model(_RAPIDOCR_REC)
 
 
+def plate_rec_model_path() -> Path:
+    """Our plate-text CRNN, shipped in this package (see models/plate_rec.md)."""
+    return Path(__file__).with_name("models") / "plate_rec.onnx"
+
+
 def model_paths() -> list[Path]:
-    return [det_model_path(), rec_model_path()]
+    return [det_model_path(), rec_model_path(), plate_rec_model_path()]
 
 
 @functools.cache

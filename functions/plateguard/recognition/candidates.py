@@ -18,22 +18,137 @@ from .recognizer import LineReading
 # Words printed on plates and cars that are never the registration itself.
 _STOP_WORDS = frozenset(
     {
-        "ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT", "DELAWARE",
-        "FLORIDA", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS", "INDIANA", "IOWA", "KANSAS", "KENTUCKY",
-        "LOUISIANA", "MAINE", "MARYLAND", "MASSACHUSETTS", "MICHIGAN", "MINNESOTA", "MISSISSIPPI",
-        "MISSOURI", "MONTANA", "NEBRASKA", "NEVADA", "NEWHAMPSHIRE", "NEWJERSEY", "NEWMEXICO", "NEWYORK",
-        "NORTHCAROLINA", "NORTHDAKOTA", "OHIO", "OKLAHOMA", "OREGON", "PENNSYLVANIA", "RHODEISLAND",
-        "SOUTHCAROLINA", "SOUTHDAKOTA", "TENNESSEE", "TEXAS", "UTAH", "VERMONT", "VIRGINIA", "WASHINGTON",
-        "WESTVIRGINIA", "WISCONSIN", "WYOMING", "DC", "NY", "CA", "TX", "FL", "TOYOTA", "HONDA", "FORD",
-        "CHEVROLET", "CHEVY", "NISSAN", "LEXUS", "ACURA", "BMW", "AUDI", "MAZDA", "SUBARU", "KIA", "HYUNDAI",
-        "JEEP", "DODGE", "RAM", "GMC", "VOLVO", "TESLA", "VOLKSWAGEN", "VW", "MERCEDES", "BENZ", "INFINITI",
-        "BUICK", "CADILLAC", "LINCOLN", "CHRYSLER", "MINI", "PORSCHE", "FIAT", "SCION", "PRIUS", "CAMRY",
-        "COROLLA", "CIVIC", "ACCORD", "HYBRID", "SPORT", "LIMITED", "AWD", "FWD", "XLE", "EX", "LX", "SE",
-        "LE", "GT", "DEALER", "AUTO", "MOTORS", "SALES", "STATE", "SUNSHINE", "GARDEN", "EMPIRE", "GOLDEN",
-        "LAND", "LAKES", "COUNTY", "EXPLORE", "AMERICA", "USA", "COM", "WWW", "NET", "ORG", "THE",
-        "AND", "OF", "FOR", "YOUR",
+        "ALABAMA",
+        "ALASKA",
+        "ARIZONA",
+        "ARKANSAS",
+        "CALIFORNIA",
+        "COLORADO",
+        "CONNECTICUT",
+        "DELAWARE",
+        "FLORIDA",
+        "GEORGIA",
+        "HAWAII",
+        "IDAHO",
+        "ILLINOIS",
+        "INDIANA",
+        "IOWA",
+        "KANSAS",
+        "KENTUCKY",
+        "LOUISIANA",
+        "MAINE",
+        "MARYLAND",
+        "MASSACHUSETTS",
+        "MICHIGAN",
+        "MINNESOTA",
+        "MISSISSIPPI",
+        "MISSOURI",
+        "MONTANA",
+        "NEBRASKA",
+        "NEVADA",
+        "NEWHAMPSHIRE",
+        "NEWJERSEY",
+        "NEWMEXICO",
+        "NEWYORK",
+        "NORTHCAROLINA",
+        "NORTHDAKOTA",
+        "OHIO",
+        "OKLAHOMA",
+        "OREGON",
+        "PENNSYLVANIA",
+        "RHODEISLAND",
+        "SOUTHCAROLINA",
+        "SOUTHDAKOTA",
+        "TENNESSEE",
+        "TEXAS",
+        "UTAH",
+        "VERMONT",
+        "VIRGINIA",
+        "WASHINGTON",
+        "WESTVIRGINIA",
+        "WISCONSIN",
+        "WYOMING",
+        "DC",
+        "NY",
+        "CA",
+        "TX",
+        "FL",
+        "TOYOTA",
+        "HONDA",
+        "FORD",
+        "CHEVROLET",
+        "CHEVY",
+        "NISSAN",
+        "LEXUS",
+        "ACURA",
+        "BMW",
+        "AUDI",
+        "MAZDA",
+        "SUBARU",
+        "KIA",
+        "HYUNDAI",
+        "JEEP",
+        "DODGE",
+        "RAM",
+        "GMC",
+        "VOLVO",
+        "TESLA",
+        "VOLKSWAGEN",
+        "VW",
+        "MERCEDES",
+        "BENZ",
+        "INFINITI",
+        "BUICK",
+        "CADILLAC",
+        "LINCOLN",
+        "CHRYSLER",
+        "MINI",
+        "PORSCHE",
+        "FIAT",
+        "SCION",
+        "PRIUS",
+        "CAMRY",
+        "COROLLA",
+        "CIVIC",
+        "ACCORD",
+        "HYBRID",
+        "SPORT",
+        "LIMITED",
+        "AWD",
+        "FWD",
+        "XLE",
+        "EX",
+        "LX",
+        "SE",
+        "LE",
+        "GT",
+        "DEALER",
+        "AUTO",
+        "MOTORS",
+        "SALES",
+        "STATE",
+        "SUNSHINE",
+        "GARDEN",
+        "EMPIRE",
+        "GOLDEN",
+        "LAND",
+        "LAKES",
+        "COUNTY",
+        "EXPLORE",
+        "AMERICA",
+        "USA",
+        "COM",
+        "WWW",
+        "NET",
+        "ORG",
+        "THE",
+        "AND",
+        "OF",
+        "FOR",
+        "YOUR",
     }
 )
+_STATES = frozenset(w for w in _STOP_WORDS if len(w) >= 5 and w not in {"STATE", "SPORT", "AUTO"})
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[A-Z]")
 
@@ -49,7 +164,9 @@ class Candidate:
 def plate_prior(text: str) -> float:
     """How plausible a string is as a registration, independent of how confidently it was read."""
     n = len(text)
-    if n < 2 or n > 10 or text in _STOP_WORDS:
+    if n < 2 or n > 10 or text.replace("0", "O") in _STOP_WORDS:
+        return 0.0
+    if n >= 7 and any(w in text.replace("0", "O") for w in _STATES):
         return 0.0
     length = {2: 0.05, 3: 0.25, 4: 0.6, 5: 0.9, 6: 1.0, 7: 1.0, 8: 0.8, 9: 0.2, 10: 0.1}[n]
     has_d, has_l = bool(_HAS_DIGIT.search(text)), bool(_HAS_LETTER.search(text))
@@ -90,3 +207,30 @@ def aspect_prior(box: TextBox) -> float:
 
 def score_candidate(reading: LineReading, box: TextBox) -> float:
     return plate_prior(reading.text) * aspect_prior(box) * reading.confidence**0.5
+
+
+def line_height(box: TextBox) -> float:
+    c = box.corners
+    return float(min(np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])))
+
+
+def dominance_factors(lines: list[TextBox], priors: list[float]) -> list[float]:
+    """Down-weight a line when a plausible, clearly taller line sits right next to it.
+
+    On a plate the registration is the tallest text; state names, slogans, dates and dealer frames
+    around it are smaller.
+    """
+    heights = [line_height(b) for b in lines]
+    centres = [b.corners.mean(axis=0) for b in lines]
+    factors = []
+    for i in range(len(lines)):
+        factor = 1.0
+        for j in range(len(lines)):
+            if j == i or priors[j] < 0.25 or heights[j] < 1.35 * heights[i]:
+                continue
+            dx, dy = np.abs(centres[j] - centres[i])
+            if dx < 4 * heights[j] and dy < 2.5 * heights[j]:
+                factor = 0.4
+                break
+        factors.append(factor)
+    return factors

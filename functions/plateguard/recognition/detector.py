@@ -45,9 +45,7 @@ class TextDetector:
         scale = min(1.0, self.max_side / max(h, w))
         rh = max(32, round(h * scale / 32) * 32)
         rw = max(32, round(w * scale / 32) * 32)
-        resized = cv2.resize(
-            image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        )
+        resized = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         blob = resized.astype(np.float32) * (2.0 / 255.0) - 1.0
         blob = blob.transpose(2, 0, 1)[None]
         prob = self._session.run(None, {self._input: blob})[0][0, 0]

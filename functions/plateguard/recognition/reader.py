@@ -12,10 +12,10 @@ import numpy as np
 from plateguard.logic.plates import normalize_plate
 
 from . import _sessions
-from .candidates import Candidate, aspect_prior, join_boxes, score_candidate
+from .candidates import Candidate, aspect_prior, dominance_factors, join_boxes, plate_prior, score_candidate
 from .detector import TextBox, TextDetector
 from .formats import apply_plate_syntax
-from .recognizer import LineReading, LineRecognizer, warp_crop
+from .recognizer import LineReading, LineRecognizer, PlateRecognizer, warp_crop
 
 MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
 MAX_ALTERNATIVES = 3
@@ -32,9 +32,17 @@ class RecognizedPlate:
 
 
 class PlateReader:
-    def __init__(self, detector: TextDetector, recognizer: LineRecognizer) -> None:
+    def __init__(
+        self,
+        detector: TextDetector,
+        recognizer: LineRecognizer,
+        plate_recognizer: PlateRecognizer | None = None,
+        reread_top: int = 4,
+    ) -> None:
         self._detector = detector
         self._recognizer = recognizer
+        self._plate_recognizer = plate_recognizer
+        self.reread_top = reread_top
 
     def candidates(self, image_bgr: np.ndarray) -> list[Candidate]:
         """Every scored plate candidate in the image, best first (exposed for benchmarks and tuning)."""
@@ -47,16 +55,20 @@ class PlateReader:
         boxes = [b for b in self._detector.detect(image_bgr) if _worth_reading(b)]
         boxes.sort(key=lambda b: b.score * b.rect[3], reverse=True)
         boxes = boxes[:MAX_LINES]
-        joined = [
-            j for i, a in enumerate(boxes) for b in boxes[i + 1 :] if (j := join_boxes(a, b)) is not None
-        ]
+        pairs = ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        joined = [j for a, b in pairs if (j := join_boxes(a, b)) is not None]
         lines = boxes + joined[:MAX_LINES]
-        raw = self._recognizer.recognize([warp_crop(image_bgr, b.corners) for b in lines])
-        readings = [apply_plate_syntax(r) for r in raw]
-        cands = [
-            Candidate(r, b.corners, b.score, score_candidate(r, b))
-            for r, b in zip(readings, lines, strict=True)
-        ]
+        crops = [warp_crop(image_bgr, b.corners) for b in lines]
+        readings = [apply_plate_syntax(r) for r in self._recognizer.recognize(crops)]
+        scored = [(score_candidate(r, b), i) for i, (r, b) in enumerate(zip(readings, lines, strict=True))]
+        if self._plate_recognizer is not None and self.reread_top > 0:
+            # The generic OCR finds which lines look like plates; the plate model re-reads the best few.
+            top = [i for s, i in sorted(scored, reverse=True)[: self.reread_top] if s > 0]
+            for i, r in zip(top, self._plate_recognizer.recognize([crops[i] for i in top]), strict=True):
+                readings[i] = apply_plate_syntax(r)
+                scored[i] = (score_candidate(readings[i], lines[i]), i)
+        factors = dominance_factors(lines, [plate_prior(r.text) for r in readings])
+        cands = [Candidate(readings[i], lines[i].corners, lines[i].score, s * factors[i]) for s, i in scored]
         cands.sort(key=lambda c: c.score, reverse=True)
         return cands
 
@@ -125,7 +137,8 @@ _lock = threading.Lock()
 def _build(threads: int) -> PlateReader:
     det = TextDetector(_sessions.session(_sessions.det_model_path(), threads))
     rec = LineRecognizer(_sessions.session(_sessions.rec_model_path(), threads))
-    return PlateReader(det, rec)
+    plate_rec = PlateRecognizer(_sessions.session(_sessions.plate_rec_model_path(), threads))
+    return PlateReader(det, rec, plate_rec)
 
 
 def get_reader(threads: int = 1) -> PlateReader:

@@ -52,8 +52,7 @@ class LineRecognizer:
         if not crops:
             return []
         widths = [
-            min(MAX_WIDTH, max(REC_HEIGHT, math.ceil(REC_HEIGHT * c.shape[1] / max(1, c.shape[0]))))
-            for c in crops
+            min(MAX_WIDTH, max(REC_HEIGHT, math.ceil(REC_HEIGHT * c.shape[1] / max(1, c.shape[0])))) for c in crops
         ]
         batch_w = max(widths)
         batch = np.zeros((len(crops), 3, REC_HEIGHT, batch_w), np.float32)
@@ -64,8 +63,7 @@ class LineRecognizer:
         folded = np.add.reduceat(probs[:, :, self._flat], self._starts, axis=2)
         folded /= folded.sum(axis=2, keepdims=True) + 1e-9
         return [
-            self._decode(p[: max(1, math.ceil(w * p.shape[0] / batch_w))])
-            for p, w in zip(folded, widths, strict=True)
+            self._decode(p[: max(1, math.ceil(w * p.shape[0] / batch_w))]) for p, w in zip(folded, widths, strict=True)
         ]
 
     @staticmethod
@@ -90,6 +88,34 @@ class LineRecognizer:
         return LineReading("".join(text), tuple(char_probs), tuple(runner_ups))
 
 
+class PlateRecognizer:
+    """The plate-specific CRNN trained in training/train_recognizer.py: fixed 48x192 input, CTC over
+    blank + A-Z0-9 (alphabet in the ONNX metadata)."""
+
+    WIDTH = 192
+
+    def __init__(self, session: ort.InferenceSession) -> None:
+        self._session = session
+        self._input = session.get_inputs()[0].name
+        alphabet = session.get_modelmeta().custom_metadata_map.get("alphabet", "")
+        # Map the model's classes onto the folded layout used by _decode: blank, separator, alphabet.
+        self._columns = [0] + [1 + alphabet.index(c) for c in PLATE_ALPHABET]
+
+    def recognize(self, crops: list[np.ndarray]) -> list[LineReading]:
+        if not crops:
+            return []
+        batch = np.zeros((len(crops), 3, REC_HEIGHT, self.WIDTH), np.float32)
+        for i, crop in enumerate(crops):
+            w = min(self.WIDTH, max(8, round(REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))))
+            resized = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+            batch[i, :, :, :w] = (resized.astype(np.float32) * (2.0 / 255.0) - 1.0).transpose(2, 0, 1)
+        probs = self._session.run(None, {self._input: batch})[0]
+        folded = np.zeros((*probs.shape[:2], 2 + len(PLATE_ALPHABET)), np.float32)
+        folded[:, :, 0] = probs[:, :, 0]
+        folded[:, :, 2:] = probs[:, :, self._columns[1:]]
+        return [LineRecognizer._decode(p) for p in folded]
+
+
 def warp_crop(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
     """Rectify a rotated box (tl, tr, br, bl) to an upright crop REC_HEIGHT pixels high."""
     w = float(max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])))
@@ -97,6 +123,4 @@ def warp_crop(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
     out_w = min(MAX_WIDTH, max(8, round(REC_HEIGHT * w / max(h, 1.0))))
     dst = np.array([[0, 0], [out_w, 0], [out_w, REC_HEIGHT], [0, REC_HEIGHT]], np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
-    return cv2.warpPerspective(
-        image, m, (out_w, REC_HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    return cv2.warpPerspective(image, m, (out_w, REC_HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
