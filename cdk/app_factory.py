@@ -30,6 +30,11 @@ def build_app(outdir: Path | str | None = None, context: Mapping[str, Any] | Non
         outdir=str(outdir) if outdir is not None else os.environ.get("CDK_OUTDIR") or str(REPO_ROOT / "cdk.out"),
         context=merged,
     )
-    PlateGuardStack(app, description="PlateGuard: privacy-first ALPR backend (SB 34 / CJIS-like controls)")
+    PlateGuardStack(
+        app,
+        description="PlateGuard: privacy-first ALPR backend (SB 34 / CJIS-like controls)",
+        # Evidence and audit data live here: deleting the stack takes a deliberate extra step.
+        termination_protection=True,
+    )
     apply_nag_checks(app)
     return app

@@ -48,3 +48,11 @@ def test_docs_explain_every_suppressed_rule(synth: Synthesized) -> None:
             rules |= {row["Rule ID"] for row in csv.DictReader(handle) if row["Compliance"] == "Suppressed"}
     assert rules
     assert sorted(rule for rule in rules if rule not in docs) == []
+
+
+def test_stack_is_termination_protected_and_environment_agnostic(synth: Synthesized) -> None:
+    artifact = synth.assembly.get_stack_by_name("PlateGuard")
+    assert artifact.termination_protection is True
+    # No account/region baked in: synthesizes offline, deploys to any account (GovCloud included)
+    assert artifact.environment.account == "unknown-account"
+    assert artifact.environment.region == "unknown-region"
