@@ -194,9 +194,12 @@ class ApiWorld:
 def clear_caches() -> None:
     from plateguard.dal.clients import aws_client
     from plateguard.handlers.api import get_api_dependencies
-    from plateguard.models.settings import get_api_settings
+    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
+    from plateguard.models.settings import get_alerts_api_settings, get_api_settings
 
     get_api_settings.cache_clear()
+    get_alerts_api_settings.cache_clear()
+    get_alerts_api_dependencies.cache_clear()
     if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
         get_api_dependencies.cache_clear()
     aws_client.cache_clear()
@@ -207,6 +210,7 @@ class ApiResources:
     table_names: dict[str, str]
     images_bucket: str
     audit_bucket: str
+    alert_topic_arn: str
 
     def environment(self) -> dict[str, str]:
         from plateguard import schema
@@ -214,13 +218,14 @@ class ApiResources:
         env = {spec.env_var: self.table_names[spec.logical_id] for spec in API_TABLES()}
         env[schema.IMAGES_BUCKET.env_var] = self.images_bucket
         env[schema.AUDIT_BUCKET.env_var] = self.audit_bucket
+        env[schema.ALERT_TOPIC.env_var] = self.alert_topic_arn
         return env
 
 
 def API_TABLES() -> tuple[Any, ...]:
     from plateguard import schema
 
-    return (schema.READS, schema.USERS, schema.AUDIT)
+    return (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS, schema.ALERTS)
 
 
 def _provision_api_resources(prefix: str) -> ApiResources:
@@ -243,7 +248,8 @@ def _provision_api_resources(prefix: str) -> ApiResources:
             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": schema.AUDIT_BUCKET.object_lock_days}},
         },
     )
-    return ApiResources(names, f"{prefix}-images", f"{prefix}-audit")
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{prefix}-alerts")["TopicArn"]
+    return ApiResources(names, f"{prefix}-images", f"{prefix}-audit", topic)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "plateguard.commands.local",
     "plateguard.commands.demo",
     "plateguard.commands.alerts",
+    "plateguard.commands.hotlist",
     "plateguard.recognition.cli",
     "plateguard.commands.policy",
     "plateguard.commands.retention",

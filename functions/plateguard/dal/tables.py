@@ -155,6 +155,8 @@ class AlertItem(Model):
     listed_plate = UnicodeAttribute(null=True)
     suppressed_repeats = NumberAttribute(default=0)
     historical = BooleanAttribute(default=False)
+    dispositions = JSONAttribute(default=list)  # [{disposition, by, at, note}], oldest first
+    disposition_version = NumberAttribute(default=0)  # optimistic lock: one writer per change
     last_repeat_read_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 
@@ -253,3 +255,22 @@ class HoldItem(Model):
 
 
 MODELS_BY_TABLE[schema.HOLDS.logical_id] = HoldItem
+
+
+class ReviewItem(Model):
+    """A search-audit batch or one sampled search (see plateguard.dal.reviews for the body)."""
+
+    class Meta(_Unbound):
+        pass
+
+    agency = UnicodeAttribute(hash_key=True)
+    review_key = UnicodeAttribute(range_key=True)  # BATCH#<period> | ITEM#<period>#<nnnn>
+    kind = UnicodeAttribute()  # batch | item
+    batch_id = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # items: pending | justified | unjustified
+    assignee = UnicodeAttribute(null=True)
+    due_at = UTCDateTimeAttribute(null=True)
+    body = JSONAttribute()  # the whole Batch / Review, ISO datetimes
+
+
+MODELS_BY_TABLE[schema.REVIEWS.logical_id] = ReviewItem

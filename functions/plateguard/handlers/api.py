@@ -484,3 +484,11 @@ def openapi_document() -> str:
 @metrics.log_metrics
 def handle_api_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# Hot lists, alerts and subscriptions: a router in its own module, through the same audited door.
+from plateguard.handlers.api_hotlists import EVENT_NAMES as _HOTLIST_EVENT_NAMES  # noqa: E402
+from plateguard.handlers.api_hotlists import router as _hotlist_router  # noqa: E402
+
+EVENT_NAMES.update(_HOTLIST_EVENT_NAMES)
+app.include_router(_hotlist_router)

@@ -37,6 +37,8 @@ _LOCAL_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_SERVICE_NAME": "plateguard",
+    # Local mode is interactive: hot-list changes should match within seconds, not a minute.
+    "HOTLIST_REFRESH_SECONDS": "2",
 }
 
 
@@ -265,11 +267,14 @@ def _reset_cached_configuration() -> None:
     """Settings and clients are cached per process; a new environment must not see old ones."""
     from plateguard.dal.clients import aws_client
     from plateguard.handlers.api import get_api_dependencies
+    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
     from plateguard.handlers.ingest import get_ingest_dependencies
-    from plateguard.models.settings import get_api_settings, get_ingest_settings
+    from plateguard.models.settings import get_alerts_api_settings, get_api_settings, get_ingest_settings
 
     get_ingest_settings.cache_clear()
     get_ingest_dependencies.cache_clear()
     get_api_settings.cache_clear()
     get_api_dependencies.cache_clear()
+    get_alerts_api_settings.cache_clear()
+    get_alerts_api_dependencies.cache_clear()
     aws_client.cache_clear()

@@ -35,6 +35,18 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/users", frozenset({Role.ADMIN}), "List user accounts"),
     Route("PUT", "/users/{user_id}", frozenset({Role.ADMIN}), "Create or update a user account"),
     Route("GET", "/openapi.json", ALL_ROLES, "OpenAPI document"),
+    Route("GET", "/hotlists", frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}), "List hot lists"),
+    Route("PUT", "/hotlists/{list_name}", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Create or update a hot list"),
+    Route("GET", "/hotlists/{list_name}/entries", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Export entries"),
+    Route("POST", "/hotlists/{list_name}/entries", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Add an entry"),
+    Route(
+        "DELETE", "/hotlists/{list_name}/entries/{plate}", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Remove an entry"
+    ),
+    Route("POST", "/hotlists/{list_name}/import", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Import a CSV/NCIC file"),
+    Route("GET", "/alerts", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Recent alerts"),
+    Route("GET", "/alerts/summary", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "Alert outcomes and false-hit rates"),
+    Route("POST", "/alerts/{alert_id}/disposition", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Record an outcome"),
+    Route("POST", "/subscriptions", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Register an alert endpoint"),
 )
 
 

@@ -98,3 +98,21 @@ class ApiSettings(AwsSettings):
 @lru_cache(maxsize=1)
 def get_api_settings() -> ApiSettings:
     return ApiSettings()  # values come from the environment (pydantic-settings)
+
+
+class AlertsApiSettings(AwsSettings):
+    """Hot-list, alert and subscription routes of the officer API (handlers/api_hotlists.py)."""
+
+    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
+    cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
+    hotlist_table_name: str = Field(validation_alias="HOTLIST_TABLE_NAME")
+    hotlists_table_name: str = Field(validation_alias="HOTLISTS_TABLE_NAME")
+    alerts_table_name: str = Field(validation_alias="ALERTS_TABLE_NAME")
+    alert_topic_arn: str = Field(validation_alias="ALERT_TOPIC_ARN")
+    alert_retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="ALERT_RETENTION_DAYS")
+    alert_min_confidence: float = Field(default=0.8, ge=0, le=1, validation_alias="ALERT_MIN_CONFIDENCE")
+
+
+@lru_cache(maxsize=1)
+def get_alerts_api_settings() -> AlertsApiSettings:
+    return AlertsApiSettings()  # values come from the environment (pydantic-settings)

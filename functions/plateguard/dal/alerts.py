@@ -1,0 +1,60 @@
+"""Alert records for the officer API: listing, and disposition updates without lost writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pynamodb.exceptions import UpdateError
+
+from plateguard.dal.repositories import DynamoIngestRepository
+from plateguard.dal.tables import AlertItem
+from plateguard.logic.alert_lifecycle import Disposition, DispositionChange
+from plateguard.models.records import Alert
+
+
+class DispositionConflict(Exception):
+    """Someone else changed the alert's disposition first: re-read and decide again."""
+
+
+def _history(item: AlertItem) -> list[DispositionChange]:
+    return [
+        DispositionChange(Disposition(c["disposition"]), c["by"], datetime.fromisoformat(c["at"]), c.get("note", ""))
+        for c in item.dispositions or []
+    ]
+
+
+class DynamoAlertStore:
+    def __init__(self) -> None:
+        self._alerts = DynamoIngestRepository()
+
+    def alerts(self, agency: str) -> Iterator[tuple[Alert, list[DispositionChange]]]:
+        for item in AlertItem.query(agency):
+            alert = self._alerts.get_alert(agency, item.alert_id)
+            if alert is not None:
+                yield alert, _history(item)
+
+    def get(self, agency: str, alert_id: str) -> tuple[Alert, list[DispositionChange]] | None:
+        try:
+            item = AlertItem.get(agency, alert_id, consistent_read=True)
+        except AlertItem.DoesNotExist:
+            return None
+        alert = self._alerts.get_alert(agency, alert_id)
+        return (alert, _history(item)) if alert else None
+
+    def save_history(self, agency: str, alert_id: str, history: list[DispositionChange], expected_length: int) -> None:
+        """Write the new history only if nobody appended since it was read (optimistic locking)."""
+        encoded = [
+            {"disposition": c.disposition.value, "by": c.by, "at": c.at.isoformat(), "note": c.note} for c in history
+        ]
+        version = AlertItem.disposition_version
+        unchanged = version == expected_length
+        if expected_length == 0:
+            unchanged = unchanged | version.does_not_exist()
+        actions = [AlertItem.dispositions.set(encoded), version.set(expected_length + 1)]
+        try:
+            AlertItem(agency, alert_id).update(actions=actions, condition=AlertItem.alert_id.exists() & unchanged)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise DispositionConflict(alert_id) from exc
+            raise
