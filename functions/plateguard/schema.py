@@ -170,3 +170,14 @@ ALERT_TOPIC = TopicSpec(logical_id="AlertTopic", env_var="ALERT_TOPIC_ARN")
 # Ingest Lambda timeout; the queue's visibility timeout is 6x this (AWS guidance for SQS sources).
 INGEST_FUNCTION_TIMEOUT_SECONDS = 60
 INGEST_VISIBILITY_TIMEOUT_SECONDS = 6 * INGEST_FUNCTION_TIMEOUT_SECONDS
+
+# Search-audit sampling: per agency, one item per period's batch (review_key "BATCH#<period>") and one
+# per sampled search ("ITEM#<period>#<n>") with its assignee, deadline and finding. No TTL: findings
+# and sign-offs are audit records, kept at least as long as the audit trail.
+REVIEWS = TableSpec(
+    logical_id="ReviewsTable",
+    env_var="REVIEWS_TABLE_NAME",
+    keys=KeySpec("agency", "review_key"),
+    description="Search-audit samples: assignments, findings, escalations and sign-offs",
+)
+TABLES = (*TABLES, REVIEWS)

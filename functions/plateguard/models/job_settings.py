@@ -1,0 +1,42 @@
+"""Settings of the scheduled oversight jobs Lambda (environment, read once through a cached getter)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+
+from plateguard.models.settings import AwsSettings
+
+
+class JobSettings(AwsSettings):
+    users_table_name: str = Field(validation_alias="USERS_TABLE_NAME")
+    audit_table_name: str = Field(validation_alias="AUDIT_TABLE_NAME")
+    audit_bucket_name: str = Field(validation_alias="AUDIT_BUCKET_NAME")
+    reviews_table_name: str = Field(validation_alias="REVIEWS_TABLE_NAME")
+    supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
+    # Agencies whose registry and audit chain this deployment holds (comma-separated agency ids).
+    agencies: str = Field(validation_alias="AGENCIES")
+
+    # Account lifecycle (policy file: accounts.inactive_disable_days, roles[].training.refresh_months).
+    inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
+    training_refresh_months: int = Field(default=12, ge=1, le=60, validation_alias="TRAINING_REFRESH_MONTHS")
+
+    # Search-audit sampling (policy file: audit.frequency, audit.sample_size).
+    audit_frequency: Literal["weekly", "monthly", "quarterly"] = Field(
+        default="monthly", validation_alias="AUDIT_FREQUENCY"
+    )
+    audit_sample_size: int = Field(default=50, ge=1, le=10_000, validation_alias="AUDIT_SAMPLE_SIZE")
+    review_days: int = Field(default=14, ge=1, le=90, validation_alias="REVIEW_DAYS")
+    # IANA zone for the off-hours signal ("usual hours" are the agency's local hours).
+    agency_timezone: str = Field(default="UTC", validation_alias="AGENCY_TIMEZONE")
+
+    @property
+    def agency_list(self) -> list[str]:
+        return [a.strip() for a in self.agencies.split(",") if a.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_job_settings() -> JobSettings:
+    return JobSettings()  # values come from the environment
