@@ -27,8 +27,13 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     )
     assert summary, result.stdout
     images, reads, alerts, quarantined, no_plate = map(int, summary.groups())
-    assert alerts == 1 and quarantined == 3 and no_plate == 1
-    assert images == 9 and reads == 5
+    # The story: exact hit + its repeat (deduplicated), an ambiguous read, a historical hit
+    assert (images, reads, alerts, quarantined, no_plate) == (10, 6, 3, 3, 1)
+    assert "accepted=2 rejected=1" in result.stdout
+    assert "repeat within the dedup window" in result.stdout
+    assert "MNB217 (listed 5MNB217, differs at [0])" in result.stdout
+    assert "HISTORICAL ALERT [MEDIUM] bolo 6LQZ105" in result.stdout
+    assert "-> confirmed" in result.stdout and "-> misread" in result.stdout
     assert not (tmp_path / ".plateguard" / "local.json").exists()  # removed on exit
 
 

@@ -7,11 +7,12 @@ that must not alert) plus deliberately bad uploads that must end in quarantine; 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,18 @@ from plateguard.local.seed import DEMO_AGENCY, DEMO_CAMERAS, DEMO_HOTLIST_PLATE
 from plateguard.logic.keys import build_upload_key
 from plateguard.models.records import ImageOutcome, Outcome
 
-DEMO_PLATES = (DEMO_HOTLIST_PLATE, "5MNB217", "8TRX660", "4XPL221", "6LQZ105")
+# The story the frames tell (see run_demo): an exact hit, its repeat within the dedup window, a read
+# that misses one character of a listed plate (ambiguous), a plate on an expired entry, a plate added
+# to a list only after it was read (historical hit), and a plate on no list.
+AMBIGUOUS_READ = "MNB217"  # the listed plate is 5MNB217: the camera missed its first character
+HISTORICAL_PLATE = "6LQZ105"
+DEMO_PLATES = (DEMO_HOTLIST_PLATE, DEMO_HOTLIST_PLATE, AMBIGUOUS_READ, "8TRX660", "4XPL221", HISTORICAL_PLATE)
+DEMO_HOTLIST_CSV = (
+    "plate,state,reason,case_number\n"
+    f"{DEMO_HOTLIST_PLATE},CA,Reported stolen 2026-11-20 grey sedan,DPD-2026-004417\n"
+    "5MNB217,CA,Reported stolen 2026-11-22 blue van,DPD-2026-004502\n"
+    "NOT A PLATE!,CA,,\n"
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,10 @@ def synthetic_uploads(now: datetime) -> list[Upload]:
     cameras = [c for c in DEMO_CAMERAS if c.agency == DEMO_AGENCY]
     uploads = []
     for i, plate in enumerate(DEMO_PLATES):
-        camera = cameras[i % len(cameras)]
+        camera = cameras[0] if i < 2 else cameras[i % len(cameras)]  # the repeat: same camera, a minute on
         frame = encode_jpeg(render_scene([plate], seed=i))
-        uploads.append(_upload(f"frame with plate {plate}", camera.camera_id, frame, now))
+        when = now - timedelta(minutes=2) if i == 0 else now
+        uploads.append(_upload(f"frame with plate {plate}", camera.camera_id, frame, when))
     blank = encode_jpeg(render_scene([], seed=99))
     uploads.append(_upload("frame with no vehicle", cameras[0].camera_id, blank, now))
     # Deliberately bad uploads: each must end in quarantine with a reason, never be lost.
@@ -98,7 +111,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     from plateguard.handlers.ingest import get_ingest_dependencies
 
-    print(f"Local AWS at {environment.endpoint_url}; demo hot list has {DEMO_HOTLIST_PLATE}.", flush=True)
+    print(f"Local AWS at {environment.endpoint_url}; officer API at {environment.state.get('api_url')}", flush=True)
     now = datetime.now(UTC)
     if args.images:
         if not args.images.is_dir():
@@ -109,6 +122,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
             print(f"error: no .jpg/.jpeg/.png files in {args.images}")
             return 2
     else:
+        _import_demo_hotlist(environment)
         uploads = synthetic_uploads(now)
 
     s3 = environment.client("s3")
@@ -132,9 +146,13 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
         time.sleep(0.2)
 
     expected_alerts = sum(len(o.alert_ids) for o in outcomes.values())
+    if not args.images:
+        expected_alerts += _historical_hit(environment)
     alert_deadline = time.monotonic() + 15
     while len(environment.alerts) < expected_alerts and time.monotonic() < alert_deadline:
         time.sleep(0.2)
+    if not args.images:
+        _show_payloads_and_dispositions(environment, repository)
 
     reads = sum(len(o.read_ids) for o in outcomes.values())
     quarantined = sum(o.outcome is Outcome.QUARANTINED for o in outcomes.values())
@@ -151,6 +169,79 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     return 1 if pending else 0
 
 
+def _api(environment: LocalEnvironment, user: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A SigV4-signed call as one of local mode's users, through the audited API."""
+    from botocore.credentials import Credentials
+
+    from plateguard.commands.search import ApiTarget, signed_request
+
+    creds = environment.state["users"][user]
+    target = ApiTarget(
+        environment.state["api_url"],
+        environment.state["region"],
+        Credentials(creds["access_key_id"], creds["secret_access_key"]),
+    )
+    status, answer = signed_request(target, method, path, body=json.dumps(body).encode())
+    if status != 200:
+        raise RuntimeError(f"{method} {path} as {user}: {status} {answer}")
+    return dict(answer)
+
+
+def _import_demo_hotlist(environment: LocalEnvironment) -> None:
+    csv_path = environment.state_dir / "demo-hotlist.csv"
+    csv_path.write_text(DEMO_HOTLIST_CSV)
+    result = _api(
+        environment, "supervisor", "POST", "/hotlists/stolen-vehicles/import", {"content": csv_path.read_text()}
+    )
+    print(
+        f"hot list     imported {csv_path} into stolen-vehicles as sgt.chen: accepted={result['accepted']} "
+        f"rejected={len(result['rejected'])}"
+        + "".join(f" (line {r['row']}: {r['reason']})" for r in result["rejected"]),
+        flush=True,
+    )
+
+
+def _historical_hit(environment: LocalEnvironment) -> int:
+    """An officer lists a plate the cameras already saw: the stored read raises a historical alert."""
+    result = _api(
+        environment,
+        "officer",
+        "POST",
+        "/hotlists/bolo/entries",
+        {"plate": HISTORICAL_PLATE, "reason": "Burglary suspect vehicle", "case_number": "DPD-2026-004610"},
+    )
+    print(
+        f"hot list     officer.garcia added {HISTORICAL_PLATE} to bolo after it was read: "
+        f"{len(result['historical_alerts'])} historical alert(s)",
+        flush=True,
+    )
+    return len(result["historical_alerts"])
+
+
+def _show_payloads_and_dispositions(environment: LocalEnvironment, repository: Any) -> None:
+    from plateguard.logic.alert_messages import build_sns_message
+
+    alerts = sorted(environment.alerts, key=lambda a: a["captured_at"])
+    if not alerts:
+        return
+    first = repository.get_alert(DEMO_AGENCY, alerts[0]["alert_id"])
+    bodies = json.loads(build_sns_message(first))
+    print(f"payloads     per protocol for alert {first.alert_id}:")
+    print(f"  sms   ({len(bodies['sms'])} chars): {bodies['sms']}")
+    print(f"  APNS  {bodies['APNS']}")
+    print(f"  GCM   {bodies['GCM']}")
+    verdicts = {"exact": "confirmed", "ambiguous": "misread"}
+    for alert in alerts:
+        verdict = verdicts.get(alert["match_quality"])
+        if verdict is None or alert.get("historical"):
+            continue
+        path = f"/alerts/{alert['alert_id']}/disposition"
+        _api(environment, "officer", "POST", path, {"disposition": "acknowledged"})
+        done = _api(environment, "officer", "POST", path, {"disposition": verdict, "note": "checked against the crop"})
+        print(f"disposition  officer.garcia: alert {done['alert_id']} ({done['plate']}) -> {done['disposition']}")
+        verdicts.pop(alert["match_quality"])
+
+
 def _print_outcome(upload: Upload, outcome: ImageOutcome, repository: Any) -> None:
     if outcome.outcome is Outcome.QUARANTINED:
         print(f"quarantined  {upload.label}: {outcome.reason} - {outcome.detail}")
@@ -160,5 +251,7 @@ def _print_outcome(upload: Upload, outcome: ImageOutcome, repository: Any) -> No
         for read in repository.reads_for_source(outcome.source_key, outcome.read_ids):
             flag = " LOW-CONFIDENCE" if read.low_confidence else ""
             hit = " HOT-LIST HIT" if read.hit else ""
+            if read.hit and not outcome.alert_ids:
+                hit += " (repeat within the dedup window: counted on the alert, not re-sent)"
             where = f"({upload.label}, {read.camera_id})"
             print(f"read         {read.plate:<10} conf={read.confidence:.2f}{flag}{hit}  {where}")

@@ -11,8 +11,12 @@ from plateguard.local.runner import DEFAULT_STATE_DIR, AlreadyRunning, LocalEnvi
 
 
 def format_alert(alert: dict[str, Any]) -> str:
+    kind = "HISTORICAL ALERT" if alert.get("historical") else "ALERT"
+    plate = str(alert.get("plate"))
+    if alert.get("match_quality") == "ambiguous":
+        plate += f" (listed {alert.get('listed_plate')}, differs at {alert.get('differing_positions')})"
     return (
-        f"ALERT [{str(alert.get('priority', '?')).upper()}] {alert.get('list_type')} {alert.get('plate')} "
+        f"{kind} [{str(alert.get('priority', '?')).upper()}] {alert.get('list_type')} {plate} "
         f"at {alert.get('camera_name')} {alert.get('captured_at')} "
         f"confidence={alert.get('confidence')} match={alert.get('match_quality')} "
         f"(alert {alert.get('alert_id')}) - {alert.get('notice')}"
