@@ -67,6 +67,7 @@ def get_ingest_dependencies() -> IngestDependencies:
             max_decoded_pixels=settings.max_decoded_pixels,
             alert_min_confidence=settings.alert_min_confidence,
             alert_dedup_seconds=settings.alert_dedup_seconds,
+            persist_non_hit_reads=settings.persist_non_hit_reads,
         ),
     )
 

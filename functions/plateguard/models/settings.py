@@ -27,9 +27,12 @@ class IngestSettings(AwsSettings):
     alert_topic_arn: str = Field(validation_alias="ALERT_TOPIC_ARN")
 
     # Retention (days). Non-hit reads are the bulk of the data and are kept the shortest.
-    read_retention_days: int = Field(default=30, ge=0, le=3650, validation_alias="READ_RETENTION_DAYS")
-    hit_retention_days: int = Field(default=365, ge=0, le=3650, validation_alias="HIT_RETENTION_DAYS")
-    alert_retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="ALERT_RETENTION_DAYS")
+    # Float days: New Hampshire keeps non-hit data for minutes (3 min = 0.00208 days).
+    read_retention_days: float = Field(default=30, gt=0, le=3650, validation_alias="READ_RETENTION_DAYS")
+    hit_retention_days: float = Field(default=365, gt=0, le=3650, validation_alias="HIT_RETENTION_DAYS")
+    alert_retention_days: float = Field(default=365, gt=0, le=3650, validation_alias="ALERT_RETENTION_DAYS")
+    # False: a read that hits no hot list is never stored (for minute-level non-hit retention).
+    persist_non_hit_reads: bool = Field(default=True, validation_alias="PERSIST_NON_HIT_READS")
 
     # Input guards: an object larger than this, or decoding to more pixels, is quarantined.
     max_object_bytes: int = Field(default=25 * 1024 * 1024, ge=1, validation_alias="MAX_OBJECT_BYTES")
