@@ -34,6 +34,7 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     assert "MNB217 (listed 5MNB217, differs at [0])" in result.stdout
     assert "HISTORICAL ALERT [MEDIUM] bolo 6LQZ105" in result.stdout
     assert "-> confirmed" in result.stdout and "-> misread" in result.stdout
+    assert re.search(r"hotlist_entries\s+deleted=1", result.stdout)  # the seeded expired entry, swept
     assert not (tmp_path / ".plateguard" / "local.json").exists()  # removed on exit
 
 

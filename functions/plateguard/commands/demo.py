@@ -153,6 +153,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
         time.sleep(0.2)
     if not args.images:
         _show_payloads_and_dispositions(environment, repository)
+        _sweep(environment)
 
     reads = sum(len(o.read_ids) for o in outcomes.values())
     quarantined = sum(o.outcome is Outcome.QUARANTINED for o in outcomes.values())
@@ -216,6 +217,28 @@ def _historical_hit(environment: LocalEnvironment) -> int:
         flush=True,
     )
     return len(result["historical_alerts"])
+
+
+def _sweep(environment: LocalEnvironment) -> None:
+    """One retention sweep: expired data goes now, not when DynamoDB TTL gets round to it."""
+    from plateguard.dal.holds import DynamoHoldStore
+    from plateguard.dal.sweeper_store import DynamoSweepStore, S3DestructionLog, S3SweepObjects
+    from plateguard.logic.holds import ActiveHolds
+    from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, format_report, sweep
+
+    s3 = environment.client("s3")
+    report = sweep(
+        SweeperDependencies(
+            store=DynamoSweepStore(),
+            objects=S3SweepObjects(s3, environment.state["images_bucket"]),
+            holds=ActiveHolds(DynamoHoldStore()),
+            log=S3DestructionLog(s3, environment.state["audit_bucket"]),
+            limits=SweepLimits(),
+        )
+    )
+    print("retention    sweep destruction log (counts and lateness only, never plates):")
+    for line in format_report(report).splitlines():
+        print(f"  {line}")
 
 
 def _show_payloads_and_dispositions(environment: LocalEnvironment, repository: Any) -> None:
