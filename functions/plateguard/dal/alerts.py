@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from plateguard.dal.repositories import DynamoIngestRepository
 from plateguard.dal.tables import AlertItem
@@ -51,7 +52,7 @@ class DynamoAlertStore:
         unchanged = version == expected_length
         if expected_length == 0:
             unchanged = unchanged | version.does_not_exist()
-        actions = [AlertItem.dispositions.set(encoded), version.set(expected_length + 1)]
+        actions: list[Action] = [AlertItem.dispositions.set(encoded), version.set(expected_length + 1)]
         try:
             AlertItem(agency, alert_id).update(actions=actions, condition=AlertItem.alert_id.exists() & unchanged)
         except UpdateError as exc:

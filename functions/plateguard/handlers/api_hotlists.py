@@ -194,7 +194,7 @@ def list_hotlists_route() -> dict[str, Any]:
         lists = get_alerts_api_dependencies().hotlists.lists(user.agency)
         return {"hotlists": [_definition_out(d) for d in lists], "count": len(lists)}, len(lists)
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.put("/hotlists/<list_name>", summary="Create or update a hot list", tags=["hotlists"])
@@ -211,7 +211,7 @@ def put_hotlist_route(
         get_alerts_api_dependencies().hotlists.put_list(definition)
         return _definition_out(definition), 1
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.get("/hotlists/<list_name>/entries", summary="Export a hot list's entries", tags=["hotlists"])
@@ -224,7 +224,7 @@ def export_entries_route(list_name: Annotated[str, Path(pattern=LIST_NAME_PATTER
         ]
         return {"list": list_name, "entries": [_entry_out(e) for e in entries], "count": len(entries)}, len(entries)
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.post("/hotlists/<list_name>/entries", summary="Add one entry (checked against stored reads)", tags=["hotlists"])
@@ -262,7 +262,7 @@ def add_entry_route(
         body_out = {"entry": _entry_out(entry), "historical_alerts": [a.alert_id for a in alerts]}
         return body_out, 1
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.delete("/hotlists/<list_name>/entries/<plate>", summary="Remove an entry", tags=["hotlists"])
@@ -278,7 +278,7 @@ def delete_entry_route(
         store.delete_entries(matching)
         return {"removed": plate.upper()}, 1
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.post("/hotlists/<list_name>/import", summary="Import a CSV or NCIC-style file", tags=["hotlists"])
@@ -296,7 +296,7 @@ def import_route(list_name: Annotated[str, Path(pattern=LIST_NAME_PATTERN)], bod
         out = {"accepted": result.accepted, "rejected": rejected, "removed": result.removed}
         return out, result.accepted
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 # -- alerts -------------------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def list_alerts_route(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[
         out = [_alert_out(a, h) for a, h in rows[:limit]]
         return {"alerts": out, "count": len(out)}, len(out)
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.get("/alerts/summary", summary="Per-camera and per-list false-hit rates", tags=["alerts"])
@@ -361,7 +361,7 @@ def alert_summary_route() -> dict[str, Any]:
             rows
         )
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 @router.post("/alerts/<alert_id>/disposition", summary="Record what happened after an alert", tags=["alerts"])
@@ -385,7 +385,7 @@ def disposition_route(
             raise Conflict("the alert changed while you were deciding: reload it and try again") from exc
         return _alert_out(alert, updated), 1
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
 
 
 # -- subscriptions ------------------------------------------------------------------------------------
@@ -431,4 +431,4 @@ def subscribe_route(body: SubscriptionRequest) -> dict[str, Any]:
         out = {"subscription_arn": response["SubscriptionArn"], "filter_policy": policy, "username": user.username}
         return out, 1
 
-    return _audited(run)  # type: ignore[no-any-return]
+    return _audited(run)
