@@ -182,7 +182,7 @@ def _list_or_404(user: User, list_name: str) -> HotListDefinition:
     definition = get_alerts_api_dependencies().hotlists.get_list(user.agency, list_name)
     if definition is None:
         raise NotFound(f"no hot list {list_name!r} in agency {user.agency}")
-    return definition  # type: ignore[no-any-return]
+    return definition
 
 
 # -- hot lists ----------------------------------------------------------------------------------------
