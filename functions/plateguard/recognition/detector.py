@@ -39,10 +39,10 @@ class TextDetector:
         self.box_thresh = box_thresh
         self.unclip_ratio = unclip_ratio
 
-    def detect(self, image_bgr: np.ndarray) -> list[TextBox]:
+    def detect(self, image_bgr: np.ndarray, max_side: int | None = None) -> list[TextBox]:
         h, w = image_bgr.shape[:2]
         # Downscaling bounds the cost on 1080p frames; plates stay >= ~25 px wide at 960 px.
-        scale = min(1.0, self.max_side / max(h, w))
+        scale = min(1.0, (max_side or self.max_side) / max(h, w))
         rh = max(32, round(h * scale / 32) * 32)
         rw = max(32, round(w * scale / 32) * 32)
         resized = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
