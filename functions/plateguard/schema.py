@@ -181,3 +181,7 @@ REVIEWS = TableSpec(
     description="Search-audit samples: assignments, findings, escalations and sign-offs",
 )
 TABLES = (*TABLES, REVIEWS)
+
+# Account changes, review assignments and escalations for an agency's supervisors (scheduled jobs).
+# Messages carry an `agency` attribute for subscription filter policies; never plate data.
+SUPERVISOR_TOPIC = TopicSpec(logical_id="SupervisorTopic", env_var="SUPERVISOR_TOPIC_ARN")

@@ -7,15 +7,16 @@ from typing import Literal
 
 from pydantic import Field
 
+from plateguard import schema
 from plateguard.models.settings import AwsSettings
 
 
 class JobSettings(AwsSettings):
-    users_table_name: str = Field(validation_alias="USERS_TABLE_NAME")
-    audit_table_name: str = Field(validation_alias="AUDIT_TABLE_NAME")
-    audit_bucket_name: str = Field(validation_alias="AUDIT_BUCKET_NAME")
-    reviews_table_name: str = Field(validation_alias="REVIEWS_TABLE_NAME")
-    supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
+    users_table_name: str = Field(validation_alias=schema.USERS.env_var)
+    audit_table_name: str = Field(validation_alias=schema.AUDIT.env_var)
+    audit_bucket_name: str = Field(validation_alias=schema.AUDIT_BUCKET.env_var)
+    reviews_table_name: str = Field(validation_alias=schema.REVIEWS.env_var)
+    supervisor_topic_arn: str = Field(validation_alias=schema.SUPERVISOR_TOPIC.env_var)
     # Agencies whose registry and audit chain this deployment holds (comma-separated agency ids).
     agencies: str = Field(validation_alias="AGENCIES")
 
