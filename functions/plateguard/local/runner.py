@@ -269,12 +269,18 @@ def _reset_cached_configuration() -> None:
     from plateguard.handlers.api import get_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
     from plateguard.handlers.ingest import get_ingest_dependencies
-    from plateguard.models.settings import get_alerts_api_settings, get_api_settings, get_ingest_settings
+    from plateguard.models.settings import (
+        get_alerts_api_settings,
+        get_api_settings,
+        get_ingest_settings,
+        get_sweeper_settings,
+    )
 
     get_ingest_settings.cache_clear()
     get_ingest_dependencies.cache_clear()
     get_api_settings.cache_clear()
     get_api_dependencies.cache_clear()
     get_alerts_api_settings.cache_clear()
+    get_sweeper_settings.cache_clear()
     get_alerts_api_dependencies.cache_clear()
     aws_client.cache_clear()

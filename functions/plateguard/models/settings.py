@@ -119,3 +119,23 @@ class AlertsApiSettings(AwsSettings):
 @lru_cache(maxsize=1)
 def get_alerts_api_settings() -> AlertsApiSettings:
     return AlertsApiSettings()  # values come from the environment (pydantic-settings)
+
+
+class SweeperSettings(AwsSettings):
+    """Retention sweeper (handlers/sweeper.py): explicit, hold-aware deletion on time."""
+
+    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
+    alerts_table_name: str = Field(validation_alias="ALERTS_TABLE_NAME")
+    hotlist_table_name: str = Field(validation_alias="HOTLIST_TABLE_NAME")
+    images_table_name: str = Field(validation_alias="IMAGES_TABLE_NAME")
+    holds_table_name: str = Field(validation_alias="HOLDS_TABLE_NAME")
+    images_bucket_name: str = Field(validation_alias="IMAGES_BUCKET_NAME")
+    audit_bucket_name: str = Field(validation_alias="AUDIT_BUCKET_NAME")
+    # Object ages for the S3 pass (from the policy file); unset: that class is left to the lifecycle.
+    images_retention_seconds: int | None = Field(default=None, ge=60, validation_alias="IMAGES_RETENTION_SECONDS")
+    crops_retention_seconds: int | None = Field(default=None, ge=60, validation_alias="CROPS_RETENTION_SECONDS")
+
+
+@lru_cache(maxsize=1)
+def get_sweeper_settings() -> SweeperSettings:
+    return SweeperSettings()  # values come from the environment (pydantic-settings)
