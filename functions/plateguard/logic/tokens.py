@@ -65,6 +65,9 @@ class TokenCodec:
             mac = _b64decode(signature)
         except (binascii.Error, ValueError) as exc:
             raise InvalidPaginationToken("next_token is malformed") from exc
+        if _b64encode(payload) != body or _b64encode(mac) != signature:
+            # base64's unused low bits let several strings decode alike: accept only the canonical one
+            raise InvalidPaginationToken("next_token is malformed")
         if not hmac.compare_digest(mac, self._mac(payload)):
             raise InvalidPaginationToken("next_token failed its integrity check")
         try:
