@@ -35,6 +35,12 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     assert "HISTORICAL ALERT [MEDIUM] bolo 6LQZ105" in result.stdout
     assert "-> confirmed" in result.stdout and "-> misread" in result.stdout
     assert re.search(r"hotlist_entries\s+deleted=1", result.stdout)  # the seeded expired entry, swept
+    # Oversight: a dormant account disabled, the month's searches sampled and reviewed, the report written
+    assert "accounts     officer.dormant: disabled (inactive), audited" in result.stdout
+    assert "signal     vague-purpose" in result.stdout
+    assert "NOT justified ('Investigation')" in result.stdout
+    assert "0 failing; overall PASS" in result.stdout
+    assert (tmp_path / ".plateguard" / "compliance" / "controls.json").exists()
     assert not (tmp_path / ".plateguard" / "local.json").exists()  # removed on exit
 
 

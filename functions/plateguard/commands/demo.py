@@ -154,6 +154,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     if not args.images:
         _show_payloads_and_dispositions(environment, repository)
         _sweep(environment)
+        _oversight(environment)
 
     reads = sum(len(o.read_ids) for o in outcomes.values())
     quarantined = sum(o.outcome is Outcome.QUARANTINED for o in outcomes.values())
@@ -170,7 +171,14 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     return 1 if pending else 0
 
 
-def _api(environment: LocalEnvironment, user: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+def _api(
+    environment: LocalEnvironment,
+    user: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """A SigV4-signed call as one of local mode's users, through the audited API."""
     from botocore.credentials import Credentials
 
@@ -182,7 +190,8 @@ def _api(environment: LocalEnvironment, user: str, method: str, path: str, body:
         environment.state["region"],
         Credentials(creds["access_key_id"], creds["secret_access_key"]),
     )
-    status, answer = signed_request(target, method, path, body=json.dumps(body).encode())
+    data = json.dumps(body).encode() if body is not None else None
+    status, answer = signed_request(target, method, path, params=params, body=data)
     if status != 200:
         raise RuntimeError(f"{method} {path} as {user}: {status} {answer}")
     return dict(answer)
@@ -217,6 +226,85 @@ def _historical_hit(environment: LocalEnvironment) -> int:
         flush=True,
     )
     return len(result["historical_alerts"])
+
+
+def _oversight(environment: LocalEnvironment) -> None:
+    """Supervisors' side: searches audited, a dormant account disabled, a month's searches sampled and
+    reviewed, and the compliance report for contract reviewers."""
+    from plateguard.handlers.jobs import get_job_dependencies
+    from plateguard.local.users import principal_arn
+    from plateguard.logic.access import User, UserStatus
+    from plateguard.logic.accounts import disable_lapsed_accounts
+    from plateguard.logic.sampling import record_review, sample_searches
+    from plateguard.models.routes import Role
+
+    searches = (
+        ("Locate stolen grey sedan reported 2026-11-20", "DPD-2026-004417"),
+        ("Investigation", "DPD-2026-000001"),  # vague: the kind of purpose audits exist to catch
+    )
+    for purpose, case in searches:
+        params = {"plate": DEMO_HOTLIST_PLATE, "purpose": purpose, "case_number": case}
+        found = _api(environment, "officer", "GET", "/reads", params={**params, "offense_type": "stolen-vehicle"})
+        print(
+            f"search       officer.garcia searched {DEMO_HOTLIST_PLATE} ({purpose!r}): {found['count']} read(s), "
+            "audited"
+        )
+
+    deps = get_job_dependencies()
+    now = datetime.now(UTC)
+    dormant = principal_arn(DEMO_AGENCY, "officer.dormant")
+    deps.users.put(
+        User(
+            dormant,
+            DEMO_AGENCY,
+            "officer.dormant",
+            Role.OFFICER,
+            UserStatus.ACTIVE,
+            now - timedelta(days=200),
+            "sgt.chen",
+            now - timedelta(days=400),
+            now - timedelta(days=120),
+        )
+    )
+    for change in disable_lapsed_accounts(
+        DEMO_AGENCY, users=deps.users, trail=deps.trail, notifier=deps.sampling.notifier, policy=deps.accounts, now=now
+    ):
+        summary = change.summary()
+        print(f"accounts     {summary['username']}: {summary['action']} ({', '.join(summary['reasons'])}), audited")
+
+    # The monthly sampling job, run as it will run on the 1st of next month for this month's searches.
+    next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=6, minute=0, second=0, microsecond=0)
+    result = sample_searches(DEMO_AGENCY, deps.sampling, deps.sampling_policy, next_month)
+    print(f"audit sample {result.batch.batch_id}: {len(result.reviews)} search(es) drawn, assigned for review")
+    for signal in result.signals:
+        print(f"  signal     {signal.kind.value}: {signal.explanation}")
+    supervisor = deps.users.get(principal_arn(DEMO_AGENCY, "sgt.chen"))
+    for review in result.reviews:
+        if supervisor is None or review.assignee != supervisor.username:
+            continue
+        justified = review.search.get("purpose") != "Investigation"
+        done = record_review(
+            supervisor,
+            DEMO_AGENCY,
+            review.review_id,
+            justified,
+            "purpose and case number match the case file" if justified else "purpose too vague to justify a search",
+            reviews=deps.sampling.reviews,
+            trail=deps.trail,
+            policy=deps.sampling_policy,
+            now=next_month,
+        )
+        verdict = "justified" if justified else "NOT justified"
+        print(f"  review     {done.review_id} by {done.reviewed_by}: {verdict} ({review.search.get('purpose')!r})")
+    _compliance_report(environment)
+
+
+def _compliance_report(environment: LocalEnvironment) -> None:
+    from plateguard.cli import main as plateguard_main
+
+    out = environment.state_dir / "compliance"
+    print(f"compliance   plateguard report compliance --out {out}", flush=True)
+    plateguard_main(["report", "compliance", "--out", str(out)])
 
 
 def _sweep(environment: LocalEnvironment) -> None:

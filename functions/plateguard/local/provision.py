@@ -23,6 +23,7 @@ class LocalResources:
     dead_letter_queue_url: str
     alert_topic_arn: str
     inbox_queue_url: str
+    supervisor_topic_arn: str = ""
 
     def environment(self) -> dict[str, str]:
         """Environment variables the handlers read (the same names CDK sets)."""
@@ -31,6 +32,8 @@ class LocalResources:
         env[schema.AUDIT_BUCKET.env_var] = self.audit_bucket
         env[schema.INGEST_QUEUE.env_var] = self.ingest_queue_url
         env[schema.ALERT_TOPIC.env_var] = self.alert_topic_arn
+        env[schema.SUPERVISOR_TOPIC.env_var] = self.supervisor_topic_arn
+        env["AGENCIES"] = "demo-pd,other-pd"  # the local users' agencies (plateguard.local.users)
         env["AWS_REGION"] = self.region
         return env
 
@@ -118,6 +121,7 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
     topic_arn = sns.create_topic(Name=f"{prefix}-alerts")["TopicArn"]
     inbox_url = sqs.create_queue(QueueName=f"{prefix}-device-inbox")["QueueUrl"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=_queue_arn(sqs, inbox_url))
+    supervisor_topic_arn = sns.create_topic(Name=f"{prefix}-supervisors")["TopicArn"]
 
     return LocalResources(
         region=region,
@@ -129,6 +133,7 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
         dead_letter_queue_url=dlq_url,
         alert_topic_arn=topic_arn,
         inbox_queue_url=inbox_url,
+        supervisor_topic_arn=supervisor_topic_arn,
     )
 
 

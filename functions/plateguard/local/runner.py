@@ -269,6 +269,8 @@ def _reset_cached_configuration() -> None:
     from plateguard.handlers.api import get_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
     from plateguard.handlers.ingest import get_ingest_dependencies
+    from plateguard.handlers.jobs import get_job_dependencies
+    from plateguard.models.job_settings import get_job_settings
     from plateguard.models.settings import (
         get_alerts_api_settings,
         get_api_settings,
@@ -282,5 +284,7 @@ def _reset_cached_configuration() -> None:
     get_api_dependencies.cache_clear()
     get_alerts_api_settings.cache_clear()
     get_sweeper_settings.cache_clear()
+    get_job_settings.cache_clear()
+    get_job_dependencies.cache_clear()
     get_alerts_api_dependencies.cache_clear()
     aws_client.cache_clear()
