@@ -22,6 +22,8 @@ class PlateGuardConfig:
     api_reserved_concurrency: int = 10
     api_throttle_rate_limit: int = 20  # requests per second, whole stage
     api_throttle_burst_limit: int = 40
+    # Agency ids whose registry and audit chain this deployment holds (JobSettings.AGENCIES).
+    agencies: tuple[str, ...] = ("demo-pd",)
     layers_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -48,5 +50,13 @@ class PlateGuardConfig:
             api_reserved_concurrency=number("apiReservedConcurrency", defaults.api_reserved_concurrency),
             api_throttle_rate_limit=number("apiThrottleRateLimit", defaults.api_throttle_rate_limit),
             api_throttle_burst_limit=number("apiThrottleBurstLimit", defaults.api_throttle_burst_limit),
+            agencies=tuple(
+                a.strip() for a in str(node.try_get_context(CONTEXT_PREFIX + "agencies") or "").split(",") if a.strip()
+            )
+            or defaults.agencies,
             layers_dir=resolve_layers_dir(node.try_get_context(LAYERS_DIR_CONTEXT)),
         )
+
+    def job_environment(self) -> dict[str, str]:
+        """Variables of the oversight jobs beyond resource names (JobSettings defaults cover the rest)."""
+        return {"AGENCIES": ",".join(self.agencies)}

@@ -14,6 +14,7 @@ from cdk.constructs.audit import AuditTrail
 from cdk.constructs.cameras import CameraAccess
 from cdk.constructs.function import retention_at_most
 from cdk.constructs.ingest import Ingest
+from cdk.constructs.jobs import OversightJobs
 from cdk.constructs.keys import EncryptionKeys
 from cdk.constructs.layers import Layers
 from cdk.constructs.storage import Storage
@@ -73,5 +74,17 @@ class PlateGuardStack(Stack):
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
             log_retention=function_log_retention,
+        )
+        self.jobs = OversightJobs(
+            self,
+            "Jobs",
+            tables=storage.tables,
+            audit_bucket=audit.bucket,
+            topic_key=keys.alerts,
+            queue_key=keys.ingest_queue,
+            logs_key=keys.logs,
+            layers=[layers.runtime],
+            log_retention=function_log_retention,
+            job_environment=config.job_environment(),
         )
         suppress_cdk_internals(self)

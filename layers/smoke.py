@@ -42,8 +42,13 @@ def main(layers_dir: Path) -> int:
         output = session.run(None, {spec.name: np.zeros(shape, np.float32)})
         print(f"{path.name}: input {shape} -> output {output[0].shape}")
     # What the handlers import at cold start, through the runtime layer.
+    from zoneinfo import ZoneInfo
+
     import plateguard.handlers.api
-    import plateguard.handlers.ingest  # noqa: F401
+    import plateguard.handlers.ingest
+    import plateguard.handlers.jobs  # noqa: F401
+
+    ZoneInfo("America/Los_Angeles")  # the jobs' agency-local hours
 
     print(f"ok: numpy {np.__version__}, opencv {cv2.__version__}, onnxruntime {ort.__version__}")
     return 0

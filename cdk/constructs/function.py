@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
@@ -66,7 +67,9 @@ class PlateGuardFunction(Construct):
         logs_key: kms.IKey,
         log_retention: logs.RetentionDays,
         reserved_concurrency: int,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
+        """`dead_letter_queue`: for asynchronously invoked functions (schedules) only."""
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
             self,
@@ -97,6 +100,7 @@ class PlateGuardFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             layers=list(layers),
             reserved_concurrent_executions=reserved_concurrency,
+            dead_letter_queue=dead_letter_queue,
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": "PlateGuard",
@@ -136,11 +140,17 @@ class PlateGuardFunction(Construct):
                     "SigV4 and holds no network listener; a VPC would add NAT/endpoints without narrowing "
                     "access, which IAM and the resource policies already do.",
                 ),
-                NagPackSuppression(
-                    id="NIST.800.53.R5-LambdaDLQ",
-                    reason="Failures are captured upstream: ingest is invoked by an SQS event source whose "
-                    "queue has a DLQ (an on-failure DLQ applies only to async invokes); the API function is "
-                    "invoked synchronously by API Gateway and returns its errors to the caller.",
-                ),
             ],
         )
+        if dead_letter_queue is None:
+            NagSuppressions.add_resource_suppressions(
+                self.function,
+                [
+                    NagPackSuppression(
+                        id="NIST.800.53.R5-LambdaDLQ",
+                        reason="Failures are captured upstream: ingest is invoked by an SQS event source whose "
+                        "queue has a DLQ (an on-failure DLQ applies only to async invokes); the API function "
+                        "is invoked synchronously by API Gateway and returns its errors to the caller.",
+                    )
+                ],
+            )

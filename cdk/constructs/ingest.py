@@ -53,10 +53,6 @@ class Ingest(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),  # the maximum: time to investigate and redrive
         )
-        NagSuppressions.add_resource_suppressions(
-            self.dead_letter_queue,
-            [NagPackSuppression(id="AwsSolutions-SQS3", reason="This queue is the dead-letter queue.")],
-        )
         self.queue = sqs.Queue(
             self,
             spec.logical_id,

@@ -55,12 +55,14 @@ def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey) -> dyna
     return table
 
 
-def grant_append(table: dynamodb.Table, grantee: iam.IGrantable, *, update: bool = True) -> None:
+def grant_append(table: dynamodb.Table, grantee: iam.IGrantable, *, update: bool = True, batch: bool = False) -> None:
     """Read, put and (optionally) update, but never delete: `grant_read_write_data` would also grant
     DeleteItem and BatchWriteItem (which deletes). Deleting expired data is the retention sweep's job,
     and the audit trail must be append-only (CJIS: audit records protected from modification)."""
     table.grant_read_data(grantee)
-    table.grant(grantee, "dynamodb:PutItem", *(["dynamodb:UpdateItem"] if update else []))
+    # `batch`: BatchWriteItem, for code that writes in batches (IAM cannot allow its puts without its deletes).
+    extra = (["dynamodb:UpdateItem"] if update else []) + (["dynamodb:BatchWriteItem"] if batch else [])
+    table.grant(grantee, "dynamodb:PutItem", *extra)
     if table.encryption_key is not None:
         table.encryption_key.grant_encrypt(grantee)
 
