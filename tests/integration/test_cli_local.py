@@ -41,6 +41,7 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     assert "NOT justified ('Investigation')" in result.stdout
     assert "0 failing; overall PASS" in result.stdout
     assert (tmp_path / ".plateguard" / "compliance" / "controls.json").exists()
+    assert (tmp_path / ".plateguard" / "transparency" / "index.html").exists()
     assert not (tmp_path / ".plateguard" / "local.json").exists()  # removed on exit
 
 

@@ -305,6 +305,12 @@ def _compliance_report(environment: LocalEnvironment) -> None:
     out = environment.state_dir / "compliance"
     print(f"compliance   plateguard report compliance --out {out}", flush=True)
     plateguard_main(["report", "compliance", "--out", str(out)])
+    policy = Path(__file__).resolve().parents[3] / "examples" / "policy" / "california.yaml"
+    if policy.exists():  # the repository's example policy (a source checkout; not in a wheel)
+        page = environment.state_dir / "transparency"
+        print(f"transparency plateguard report transparency --policy {policy.name} --out {page}", flush=True)
+        state = ["--state-dir", str(environment.state_dir)]
+        plateguard_main(["report", "transparency", "--policy", str(policy), "--out", str(page), *state])
 
 
 def _sweep(environment: LocalEnvironment) -> None:
