@@ -31,17 +31,23 @@ class PlateGuardStack(Stack):
         config = PlateGuardConfig.from_context(self.node)
         assert config.layers_dir is not None  # from_context always resolves it
         # Function logs can contain plate numbers: never keep them longer than a non-hit read.
-        function_log_retention = retention_at_most(config.read_retention_days)
+        function_log_retention = retention_at_most(config.log_retention_cap_days)
 
         keys = EncryptionKeys(self, "Keys")
         storage = Storage(
             self,
             "Storage",
             data_key=keys.data,
-            read_retention_days=config.read_retention_days,
-            hit_retention_days=config.hit_retention_days,
+            image_lifecycle_days=config.image_lifecycle_days,
+            crop_lifecycle_days=config.crop_lifecycle_days,
         )
-        audit = AuditTrail(self, "Audit", key=keys.audit, access_logs_bucket=storage.access_logs_bucket)
+        audit = AuditTrail(
+            self,
+            "Audit",
+            key=keys.audit,
+            access_logs_bucket=storage.access_logs_bucket,
+            lock_days=config.audit_lock_days,
+        )
         alerts = Alerts(self, "Alerts", key=keys.alerts)
         self.cameras = CameraAccess(self, "Cameras", images_bucket=storage.images_bucket, data_key=keys.data)
         layers = Layers(self, "Layers", layers_dir=config.layers_dir)
@@ -54,8 +60,7 @@ class PlateGuardStack(Stack):
             queue_key=keys.ingest_queue,
             logs_key=keys.logs,
             layers=[layers.runtime, layers.recognition],
-            read_retention_days=config.read_retention_days,
-            hit_retention_days=config.hit_retention_days,
+            policy_environment=config.ingest_environment(),
             reserved_concurrency=config.ingest_reserved_concurrency,
             log_retention=function_log_retention,
         )
@@ -66,7 +71,7 @@ class PlateGuardStack(Stack):
             images_bucket=storage.images_bucket,
             audit_bucket=audit.bucket,
             alert_topic=alerts.topic,
-            alert_retention_days=config.hit_retention_days,
+            policy_environment=config.api_environment(),
             logs_key=keys.logs,
             pagination_key=keys.pagination,
             layers=[layers.runtime],

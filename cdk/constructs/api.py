@@ -47,7 +47,7 @@ class OfficerApi(Construct):
         images_bucket: s3.IBucket,
         audit_bucket: s3.IBucket,
         alert_topic: sns.ITopic,
-        alert_retention_days: int,
+        policy_environment: Mapping[str, str],
         logs_key: kms.IKey,
         pagination_key: kms.IKey,
         layers: list[lambda_.ILayerVersion],
@@ -67,7 +67,7 @@ class OfficerApi(Construct):
             schema.IMAGES_BUCKET.env_var: images_bucket.bucket_name,
             schema.ALERT_TOPIC.env_var: alert_topic.topic_arn,
             "PAGINATION_KMS_KEY_ID": pagination_key.key_arn,
-            "ALERT_RETENTION_DAYS": str(alert_retention_days),
+            **policy_environment,  # offense types, inactivity limit, alert rules (cdk/config.py)
         }
         self.function = PlateGuardFunction(
             self,

@@ -16,12 +16,14 @@ from plateguard import schema
 
 
 class AuditTrail(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, access_logs_bucket: s3.IBucket) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, key: kms.IKey, access_logs_bucket: s3.IBucket, lock_days: int
+    ) -> None:
+        """`lock_days`: the longer of schema.AUDIT_BUCKET.object_lock_days and the policy's audit_records."""
         super().__init__(scope, construct_id)
         spec = schema.AUDIT_BUCKET
-        lock_days = spec.object_lock_days or 0
-        if lock_days < 365:
-            raise ValueError(f"audit records must be locked for at least 365 days (CJIS), schema says {lock_days}")
+        if lock_days < max(365, spec.object_lock_days or 0):
+            raise ValueError(f"audit records must be locked at least 365 days (CJIS) and {spec.object_lock_days}")
         self.bucket = s3.Bucket(
             self,
             spec.logical_id,

@@ -38,8 +38,7 @@ class Ingest(Construct):
         queue_key: kms.IKey,
         logs_key: kms.IKey,
         layers: list[lambda_.ILayerVersion],
-        read_retention_days: int,
-        hit_retention_days: int,
+        policy_environment: Mapping[str, str],
         reserved_concurrency: int,
         log_retention: logs.RetentionDays,
     ) -> None:
@@ -77,9 +76,7 @@ class Ingest(Construct):
         environment |= {
             schema.IMAGES_BUCKET.env_var: images_bucket.bucket_name,
             schema.ALERT_TOPIC.env_var: alert_topic.topic_arn,
-            "READ_RETENTION_DAYS": str(read_retention_days),
-            "HIT_RETENTION_DAYS": str(hit_retention_days),
-            "ALERT_RETENTION_DAYS": str(hit_retention_days),
+            **policy_environment,  # retention, alert confidence, ... (cdk/config.py)
         }
         self.function = PlateGuardFunction(
             self,

@@ -76,8 +76,8 @@ class Storage(Construct):
         construct_id: str,
         *,
         data_key: kms.IKey,
-        read_retention_days: int,
-        hit_retention_days: int,
+        image_lifecycle_days: int,
+        crop_lifecycle_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.tables: dict[str, dynamodb.Table] = {
@@ -99,7 +99,7 @@ class Storage(Construct):
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix=f"{spec.logical_id}/",
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=self._image_lifecycle(read_retention_days, hit_retention_days),
+            lifecycle_rules=self._image_lifecycle(image_lifecycle_days, crop_lifecycle_days),
         )
         self.images_bucket.node.default_child.override_logical_id(spec.logical_id)  # type: ignore[union-attr]
         NagSuppressions.add_resource_suppressions(
@@ -108,8 +108,9 @@ class Storage(Construct):
         )
 
     @staticmethod
-    def _image_lifecycle(read_days: int, hit_days: int) -> list[s3.LifecycleRule]:
-        """Images expire with the reads they produced; versioning must not keep deleted data alive."""
+    def _image_lifecycle(image_days: int, crop_days: int) -> list[s3.LifecycleRule]:
+        """Frames and crops expire as the policy says (`retention.images` / `retention.crops`, whole
+        days); the retention sweeper deletes sooner ones on time. Versioning must not keep them alive."""
 
         def expire(prefix: str, days: int) -> s3.LifecycleRule:
             # Versioning guards against overwrites, but an expired or deleted image must really go:
@@ -122,13 +123,10 @@ class Storage(Construct):
             )
 
         return [
-            # Raw camera frames: the retention of the non-hit reads they produce.
-            expire(schema.INCOMING_PREFIX, read_days),
-            # Plate crops are the evidence of hits and are kept as long as a hit; the retention sweep
-            # deletes non-hit crops together with their reads.
-            expire(schema.CROPS_PREFIX, hit_days),
-            # Undecodable or oversized uploads: kept only as long as a non-hit read, for diagnosis.
-            expire(schema.QUARANTINE_PREFIX, read_days),
+            expire(schema.INCOMING_PREFIX, image_days),  # camera frames
+            expire(schema.CROPS_PREFIX, crop_days),  # plate crops
+            # Undecodable or oversized uploads are frames too, kept only for diagnosis.
+            expire(schema.QUARANTINE_PREFIX, image_days),
             s3.LifecycleRule(id="abort-multipart", abort_incomplete_multipart_upload_after=Duration.days(1)),
             s3.LifecycleRule(id="delete-markers", expired_object_delete_marker=True),
         ]

@@ -13,6 +13,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk.app_factory import build_app
+from cdk.config import PlateGuardConfig
 from cdk.packaging import LAYERS, LAYERS_DIR_CONTEXT
 from cdk.stack import STACK_NAME
 from tests.infra.helpers import Synthesized
@@ -29,7 +30,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
     previous = os.environ.get("CDK_VALIDATION")
     os.environ["CDK_VALIDATION"] = "false"
     try:
-        assembly = build_app(outdir=outdir, context={LAYERS_DIR_CONTEXT: str(layers)}).synth()
+        app = build_app(outdir=outdir, context={LAYERS_DIR_CONTEXT: str(layers)})
+        config = PlateGuardConfig.from_context(app.node)
+        assembly = app.synth()
     finally:
         if previous is None:
             os.environ.pop("CDK_VALIDATION", None)
@@ -43,4 +46,5 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
         raw=raw,
         outdir=outdir,
         template_path=outdir / artifact.template_file,
+        config=config,
     )

@@ -9,6 +9,8 @@ from typing import Any
 from aws_cdk import cx_api
 from aws_cdk.assertions import Template
 
+from cdk.config import PlateGuardConfig
+
 
 @dataclass(frozen=True)
 class Synthesized:
@@ -17,6 +19,7 @@ class Synthesized:
     raw: dict[str, Any]  # the same template as plain JSON, for walking it in Python
     outdir: Path
     template_path: Path
+    config: PlateGuardConfig  # the settings the stack was built from (cdk.json context + policy file)
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
         return {name: r for name, r in self.raw["Resources"].items() if r["Type"] == type_}

@@ -92,19 +92,21 @@ def test_audit_bucket_is_worm_for_at_least_a_year(synth: Synthesized) -> None:
     assert props["ObjectLockEnabled"] is True
     retention = props["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention["Mode"] == "COMPLIANCE"
-    assert retention["Days"] == schema.AUDIT_BUCKET.object_lock_days
-    assert retention["Days"] >= 365
+    # (the longer of the schema's minimum and the policy's audit_records: 2 years in the example)
+    assert retention["Days"] == synth.config.audit_lock_days
+    assert retention["Days"] >= max(365, schema.AUDIT_BUCKET.object_lock_days or 0)
     assert synth.raw["Resources"][schema.AUDIT_BUCKET.logical_id]["DeletionPolicy"] == "Retain"
 
 
-def test_image_lifecycle_follows_read_and_hit_retention(synth: Synthesized) -> None:
-    # Given the default context (read 30 days, hit 365 days)
+def test_image_lifecycle_follows_the_policy(synth: Synthesized) -> None:
+    # Given the policy file of cdk.json (the California example: frames and crops 30 days)
     rules = synth.raw["Resources"][schema.IMAGES_BUCKET.logical_id]["Properties"]["LifecycleConfiguration"]["Rules"]
     by_prefix = {r.get("Prefix"): r for r in rules if r.get("Prefix")}
-    # Then camera frames and quarantined uploads go with non-hit reads, crops with hits
-    assert by_prefix[schema.INCOMING_PREFIX]["ExpirationInDays"] == 30
-    assert by_prefix[schema.QUARANTINE_PREFIX]["ExpirationInDays"] == 30
-    assert by_prefix[schema.CROPS_PREFIX]["ExpirationInDays"] == 365
+    # Then camera frames and quarantined uploads expire with `images`, crops with `crops`
+    assert by_prefix[schema.INCOMING_PREFIX]["ExpirationInDays"] == synth.config.image_lifecycle_days
+    assert by_prefix[schema.QUARANTINE_PREFIX]["ExpirationInDays"] == synth.config.image_lifecycle_days
+    assert by_prefix[schema.CROPS_PREFIX]["ExpirationInDays"] == synth.config.crop_lifecycle_days
+    assert synth.config.policy_file is not None and synth.config.image_lifecycle_days == 30
     # And versioning never keeps an expired image alive for more than a day
     for prefix in schema.IMAGES_BUCKET.prefixes:
         assert by_prefix[prefix]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}

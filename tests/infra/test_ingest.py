@@ -28,13 +28,14 @@ def test_ingest_function_runtime_tracing_and_limits(ingest: dict[str, Any]) -> N
     assert len(props["Layers"]) == 2  # runtime + recognition
 
 
-def test_ingest_environment_satisfies_ingest_settings(ingest: dict[str, Any]) -> None:
+def test_ingest_environment_satisfies_ingest_settings(synth: Synthesized, ingest: dict[str, Any]) -> None:
     # Given the settings model the handler reads / Then every required alias is set, plus retention
     env = ingest["Properties"]["Environment"]["Variables"]
     required = {f.validation_alias for f in IngestSettings.model_fields.values() if f.is_required()}
     assert required <= set(env), required - set(env)
-    assert env["READ_RETENTION_DAYS"] == "30"
-    assert env["HIT_RETENTION_DAYS"] == "365"
+    # And retention and alert rules are the policy's (plateguard.policy.enforcement.ingest_environment)
+    assert {k: env[k] for k in synth.config.ingest_environment()} == synth.config.ingest_environment()
+    assert env["READ_RETENTION_DAYS"] == "30" and env["PERSIST_NON_HIT_READS"] == "true"
     assert env["POWERTOOLS_SERVICE_NAME"] == "plateguard"
     # And every variable it sets is one the settings model knows (no dead configuration)
     known = {f.validation_alias for f in IngestSettings.model_fields.values()}

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 from aws_cdk import App
 
-from cdk.config import PlateGuardConfig
+from cdk.config import POLICY_FILE_CONTEXT, PlateGuardConfig
 from cdk.constructs.function import retention_at_most
 from cdk.packaging import DEFAULT_LAYERS_DIR, LayersMissingError, ensure_layers, resolve_layers_dir
 
@@ -84,9 +84,11 @@ def test_layers_dir_defaults_to_the_build_output(monkeypatch: pytest.MonkeyPatch
 
 def test_retention_comes_from_context() -> None:
     # Given an agency choosing Maine's 21 days for non-hit reads (strings, as `-c key=value` gives)
+    # (no policy file: a quick non-production synth)
     app = App(context={"plateguard:readRetentionDays": "21", "plateguard:hitRetentionDays": "400"})
     config = PlateGuardConfig.from_context(app.node)
     assert (config.read_retention_days, config.hit_retention_days) == (21, 400)
+    assert (config.image_lifecycle_days, config.crop_lifecycle_days) == (21, 400)
     # And function logs (which may name plates) are kept no longer than a non-hit read
     assert retention_at_most(21).value == "TWO_WEEKS"
 
@@ -105,3 +107,20 @@ def test_recognition_layer_keeps_the_models_the_reader_loads(build: ModuleType) 
     # Then the layer build keeps exactly those (and the package __init__ that makes them importable)
     assert wanted <= set(build.KEEP_ONLY["rapidocr"])
     assert "__init__.py" in build.KEEP_ONLY["rapidocr"]
+
+
+def test_policy_file_drives_retention_lock_and_function_settings() -> None:
+    # Given New Hampshire's policy: non-hit data kept 3 minutes, audit records 1 year
+    app = App(context={POLICY_FILE_CONTEXT: "examples/policy/new-hampshire.yaml"})
+    config = PlateGuardConfig.from_context(app.node)
+    # Then S3 lifecycle uses its 1-day minimum (the sweeper deletes on time) and logs keep 1 day
+    assert config.image_lifecycle_days == 1 and config.crop_lifecycle_days == 1
+    assert retention_at_most(config.log_retention_cap_days).value == "ONE_DAY"
+    # And ingest stores no non-hit read at all, with the fractional retention as the backstop
+    env = config.ingest_environment()
+    assert env["PERSIST_NON_HIT_READS"] == "false"
+    assert float(env["READ_RETENTION_DAYS"]) == pytest.approx(3 / 1440)
+    # And the jobs serve the policy's agency; audit records stay locked at least a year
+    assert config.job_environment()["AGENCIES"] == "granite-pd"
+    assert config.audit_lock_days >= 365
+    assert "OFFENSE_TYPES" in config.api_environment()
