@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from plateguard.local.runner import LocalEnvironment
 from plateguard.logic.imaging import encode_jpeg
 from plateguard.logic.keys import build_upload_key

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+
 from plateguard.logic.alert_messages import SMS_LIMIT, build_sns_message
 from plateguard.logic.hotlist import HotListCache, HotListIndex
 from plateguard.logic.imaging import encode_jpeg
@@ -210,7 +211,7 @@ def test_repeat_reads_within_the_dedup_window_raise_one_alert_and_are_counted() 
 
 
 def test_a_read_after_the_dedup_window_alerts_again() -> None:
-    deps, objects, repository, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
+    deps, objects, _, publisher = make_deps([plate("7KDR394")], [HOT_ENTRY])
     process_upload(_upload_at(objects, NOW - timedelta(minutes=25)), deps)
     process_upload(_upload_at(objects, NOW - timedelta(minutes=14)), deps)
     assert len(publisher.messages) == 2

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import cv2
 import numpy as np
 import pytest
+
 from plateguard.logic.events import MalformedNotification, s3_keys_from_message
 from plateguard.logic.imaging import decode_image, encode_jpeg, probe_image
 from plateguard.logic.keys import build_upload_key, parse_upload_key
