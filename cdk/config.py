@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from constructs import Node
@@ -35,6 +36,8 @@ class PlateGuardConfig:
     image_retention_days: float = 30
     crop_retention_days: float = 365
     audit_lock_days: int = schema.AUDIT_BUCKET.object_lock_days or 365
+    # How often the retention sweeper runs (plateguard.logic.sweeper: 15 min, 1 min for sub-day retention).
+    sweep_interval_seconds: int = 900
     agencies: tuple[str, ...] = ("demo-pd",)
     ingest_reserved_concurrency: int = 10
     api_reserved_concurrency: int = 10
@@ -85,6 +88,13 @@ class PlateGuardConfig:
         alert_keys = ("ALERT_RETENTION_DAYS", "ALERT_MIN_CONFIDENCE")
         return {**{k: ingest[k] for k in alert_keys if k in ingest}, **self.policy_api_env}
 
+    def sweeper_environment(self) -> dict[str, str]:
+        """Object ages for the sweeper's S3 pass (SweeperSettings); the interval becomes the schedule."""
+        return {
+            "IMAGES_RETENTION_SECONDS": str(max(60, round(self.image_retention_days * 86_400))),
+            "CROPS_RETENTION_SECONDS": str(max(60, round(self.crop_retention_days * 86_400))),
+        }
+
     def job_environment(self) -> dict[str, str]:
         return {"AGENCIES": ",".join(self.agencies), **self.policy_jobs_env}
 
@@ -105,6 +115,8 @@ class PlateGuardConfig:
         policy_file = node.try_get_context(POLICY_FILE_CONTEXT)
         if policy_file:
             return cls.from_policy_file(REPO_ROOT / str(policy_file), **common)  # absolute paths stay as given
+        from plateguard.logic.sweeper import sweep_interval_seconds
+
         read = number("readRetentionDays", d.read_retention_days)
         hit = number("hitRetentionDays", d.hit_retention_days)
         agencies = str(node.try_get_context(CONTEXT_PREFIX + "agencies") or "")
@@ -113,6 +125,7 @@ class PlateGuardConfig:
             hit_retention_days=hit,
             image_retention_days=read,
             crop_retention_days=hit,
+            sweep_interval_seconds=sweep_interval_seconds(timedelta(days=read)),
             agencies=tuple(a.strip() for a in agencies.split(",") if a.strip()) or d.agencies,
             **common,  # type: ignore[arg-type]
         )
@@ -143,6 +156,7 @@ class PlateGuardConfig:
             image_retention_days=days(r.images),
             crop_retention_days=days(r.crops),
             audit_lock_days=max(schema.AUDIT_BUCKET.object_lock_days or 0, enforcement.audit_retention_days(policy)),
+            sweep_interval_seconds=enforcement.sweep_interval(policy),
             agencies=(policy.agency.id,),
             policy_file=path,
             policy_ingest_env=enforcement.ingest_environment(policy),

@@ -17,6 +17,7 @@ from cdk.constructs.ingest import Ingest
 from cdk.constructs.jobs import OversightJobs
 from cdk.constructs.keys import EncryptionKeys
 from cdk.constructs.layers import Layers
+from cdk.constructs.retention import RetentionSweeper
 from cdk.constructs.storage import Storage
 from cdk.nag import suppress_cdk_internals
 
@@ -91,5 +92,18 @@ class PlateGuardStack(Stack):
             layers=[layers.runtime],
             log_retention=function_log_retention,
             job_environment=config.job_environment(),
+        )
+        self.sweeper = RetentionSweeper(
+            self,
+            "Retention",
+            tables=storage.tables,
+            images_bucket=storage.images_bucket,
+            audit_bucket=audit.bucket,
+            queue_key=keys.ingest_queue,
+            logs_key=keys.logs,
+            layers=[layers.runtime],
+            log_retention=function_log_retention,
+            interval_seconds=config.sweep_interval_seconds,
+            policy_environment=config.sweeper_environment(),
         )
         suppress_cdk_internals(self)

@@ -46,7 +46,8 @@ def main(layers_dir: Path) -> int:
 
     import plateguard.handlers.api
     import plateguard.handlers.ingest
-    import plateguard.handlers.jobs  # noqa: F401
+    import plateguard.handlers.jobs
+    import plateguard.handlers.sweeper  # noqa: F401
 
     ZoneInfo("America/Los_Angeles")  # the jobs' agency-local hours
 

@@ -122,5 +122,8 @@ def test_policy_file_drives_retention_lock_and_function_settings() -> None:
     assert float(env["READ_RETENTION_DAYS"]) == pytest.approx(3 / 1440)
     # And the jobs serve the policy's agency; audit records stay locked at least a year
     assert config.job_environment()["AGENCIES"] == "granite-pd"
+    # And the sweeper runs every minute, deleting frames after 3 minutes
+    assert config.sweep_interval_seconds == 60
+    assert config.sweeper_environment()["IMAGES_RETENTION_SECONDS"] == "180"
     assert config.audit_lock_days >= 365
     assert "OFFENSE_TYPES" in config.api_environment()
