@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from plateguard.logic.confusion import CONFUSION_GROUPS, differing_positions
-from plateguard.logic.ingest import AlertPublisher, IngestRepository, publish_alert, stable_id
-from plateguard.logic.retention import expires_at_epoch, is_expired
+from plateguard.logic.ingest import AlertPublisher, IngestRepository, build_alert, publish_alert, stable_id
+from plateguard.logic.retention import is_expired
 from plateguard.models.records import Alert, Camera, HotListEntry, PlateReadRecord
 
 ReadsForPlate = Callable[[str, str], Iterable[PlateReadRecord]]
@@ -48,26 +48,15 @@ def historical_alerts(
             if existing is not None:
                 alerts.append(publish_alert(existing, repository, publisher))
                 continue
-            alert = Alert(
-                alert_id=alert_id,
-                agency=read.agency,
-                read_id=read.read_id,
-                plate=read.plate,
-                list_name=entry.list_name,
-                list_type=entry.list_type,
-                priority=entry.priority,
-                reason=entry.reason,
-                case_number=entry.case_number,
-                camera_id=read.camera_id,
-                camera_name=camera.name if camera else read.camera_id,
-                captured_at=read.captured_at,
-                confidence=read.confidence,
-                match_quality="exact" if read.plate == entry.plate else "ambiguous",
-                differing_positions=tuple(differing_positions(read.plate, entry.plate)),
-                listed_plate=entry.plate,
-                crop_key=read.crop_key,
-                created_at=now,
-                expires_at=expires_at_epoch(now, alert_retention_days),
+            alert = build_alert(
+                alert_id,
+                read,
+                entry,
+                "exact" if read.plate == entry.plate else "ambiguous",
+                tuple(differing_positions(read.plate, entry.plate)),
+                camera.name if camera else read.camera_id,
+                now,
+                alert_retention_days,
                 historical=True,
             )
             repository.put_alert(alert)

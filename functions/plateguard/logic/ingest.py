@@ -28,6 +28,7 @@ from plateguard.models.records import (
     AlertStatus,
     Camera,
     CaptureMetadata,
+    HotListEntry,
     ImageOutcome,
     Outcome,
     PlateReadRecord,
@@ -244,29 +245,54 @@ def _raise_alert(
         publish_alert(alert, deps.repository, deps.publisher)  # completes a publish an earlier crash left pending
         return None
     if alert is None:
-        alert = Alert(
-            alert_id=alert_id,
-            agency=record.agency,
-            read_id=record.read_id,
-            plate=record.plate,
-            list_name=entry.list_name,
-            list_type=entry.list_type,
-            priority=entry.priority,
-            reason=entry.reason,
-            case_number=entry.case_number,
-            camera_id=camera.camera_id,
-            camera_name=camera.name,
-            captured_at=record.captured_at,
-            confidence=record.confidence,
-            match_quality=match.match_quality,
-            differing_positions=match.differing_positions,
-            listed_plate=entry.plate,
-            crop_key=record.crop_key,
-            created_at=now,
-            expires_at=expires_at_epoch(now, deps.policy.alert_retention_days),
+        alert = build_alert(
+            alert_id,
+            record,
+            entry,
+            match.match_quality,
+            match.differing_positions,
+            camera.name,
+            now,
+            deps.policy.alert_retention_days,
         )
         deps.repository.put_alert(alert)
     return publish_alert(alert, deps.repository, deps.publisher)
+
+
+def build_alert(
+    alert_id: str,
+    record: PlateReadRecord,
+    entry: HotListEntry,
+    match_quality: str,
+    differing_positions: tuple[int, ...],
+    camera_name: str,
+    now: datetime,
+    alert_retention_days: float,
+    historical: bool = False,
+) -> Alert:
+    """A pending alert for a read that matched a hot-list entry."""
+    return Alert(
+        alert_id=alert_id,
+        agency=record.agency,
+        read_id=record.read_id,
+        plate=record.plate,
+        list_name=entry.list_name,
+        list_type=entry.list_type,
+        priority=entry.priority,
+        reason=entry.reason,
+        case_number=entry.case_number,
+        camera_id=record.camera_id,
+        camera_name=camera_name,
+        captured_at=record.captured_at,
+        confidence=record.confidence,
+        match_quality=match_quality,
+        differing_positions=differing_positions,
+        listed_plate=entry.plate,
+        crop_key=record.crop_key,
+        created_at=now,
+        expires_at=expires_at_epoch(now, alert_retention_days),
+        historical=historical,
+    )
 
 
 def publish_alert(alert: Alert, repository: IngestRepository, publisher: AlertPublisher) -> Alert:
