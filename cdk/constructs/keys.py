@@ -16,8 +16,8 @@ class EncryptionKeys(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.data = self._key("DataKey", "PlateGuard plate reads, images, crops and registries")
-        self.ingest_queue = self._key("IngestQueueKey", "PlateGuard ingest queue and its dead-letter queue")
-        self.alerts = self._key("AlertsKey", "PlateGuard hot-list alert topic")
+        self.queues = self._key("QueuesKey", "PlateGuard SQS queues: ingest and the dead-letter queues")
+        self.alerts = self._key("AlertsKey", "PlateGuard SNS topics: hot-list alerts and supervisor notices")
         self.audit = self._key("AuditKey", "PlateGuard WORM audit trail")
         self.logs = self._key("LogsKey", "PlateGuard CloudWatch log groups (functions and API access)")
         # HMAC key for the API's pagination tokens: the API derives its token-signing secret with
