@@ -17,6 +17,7 @@ from cdk.constructs.ingest import Ingest
 from cdk.constructs.jobs import OversightJobs
 from cdk.constructs.keys import EncryptionKeys
 from cdk.constructs.layers import Layers
+from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.retention import RetentionSweeper
 from cdk.constructs.storage import Storage
 from cdk.nag import suppress_cdk_internals
@@ -105,5 +106,16 @@ class PlateGuardStack(Stack):
             log_retention=function_log_retention,
             interval_seconds=config.sweep_interval_seconds,
             policy_environment=config.sweeper_environment(),
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            topic_key=keys.alerts,
+            dead_letter_queues={
+                "Ingest": self.ingest.dead_letter_queue,
+                "Jobs": self.jobs.dead_letter_queue,
+                "Sweeper": self.sweeper.dead_letter_queue,
+            },
+            api=self.api.api,
         )
         suppress_cdk_internals(self)
