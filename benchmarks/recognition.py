@@ -107,13 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     exact = near = found = boxed = 0
     confident = confident_ok = 0
     times: list[float] = []
+    cpu_times: list[float] = []  # CPU time: a steadier figure than wall time on a shared machine
     sink = args.jsonl.open("w") if args.jsonl else None
     for image, plates in truth.items():
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         frame = cv2.imread(str(image))
         reads = reader.read(frame) if frame is not None else []
         ms = (time.perf_counter() - t0) * 1000
         times.append(ms)
+        cpu_times.append((time.process_time() - c0) * 1000)
         texts = [p for p, _ in plates]
         guess = reads[0].plate if reads else ""
         ok = guess in texts

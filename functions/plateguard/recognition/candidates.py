@@ -159,7 +159,7 @@ class Candidate:
     corners: np.ndarray  # (4, 2) rotated box in image pixels
     det_score: float
     score: float  # plate-likeness combined with reading confidence
-    second_opinion: str | None = None  # the generic OCR's reading when the plate model re-read the line
+    second_opinion: str | None = None  # the other model's reading when both models read the line
 
 
 def plate_prior(text: str) -> float:

@@ -88,7 +88,12 @@ class PlateReader:
             top = [i for s, i in sorted(scored, reverse=True)[: self.reread_top] if s > 0]
             generic = {i: readings[i].text for i in top}
             for i, r in zip(top, self._plate_recognizer.recognize([crops[i] for i in top]), strict=True):
-                readings[i] = apply_plate_syntax(r)
+                plate_reading = apply_plate_syntax(r)
+                # Neither model wins outright on unseen photos; the more confident one is right more often.
+                if plate_reading.confidence >= readings[i].confidence:
+                    readings[i] = plate_reading
+                else:
+                    generic[i] = plate_reading.text
                 scored[i] = (score_candidate(readings[i], lines[i]), i)
         else:
             generic = {}
