@@ -42,6 +42,7 @@ class PlateGuardStack(Stack):
             data_key=keys.data,
             image_lifecycle_days=config.image_lifecycle_days,
             crop_lifecycle_days=config.crop_lifecycle_days,
+            expiring_pitr_days=config.log_retention_cap_days,  # whole days <= non-hit retention, >= 1
         )
         audit = AuditTrail(
             self,

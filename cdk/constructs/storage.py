@@ -16,12 +16,20 @@ from plateguard import schema
 NO_BACKUP_COPIES_REASON = (
     "Deliberately no AWS Backup plan / cross-region replica: copies outside the table/bucket would keep "
     "plate reads after the retention period the usage and privacy policy promises (SB 34). Recovery is "
-    "point-in-time recovery (tables) and versioning (buckets) inside the same retention."
+    "point-in-time recovery (capped at the shortest retention for expiring data) and versioning (1 day)."
 )
 
 
-def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey) -> dynamodb.Table:
-    """One table from its TableSpec; its CloudFormation logical ID is the spec's `logical_id`."""
+MAX_PITR_DAYS = 35
+
+
+def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey, expiring_pitr_days: int) -> dynamodb.Table:
+    """One table from its TableSpec; its CloudFormation logical ID is the spec's `logical_id`.
+
+    Tables whose items expire (a TTL attribute: reads, alerts, hot-list entries, image records) keep
+    point-in-time recovery only `expiring_pitr_days`, so a restore cannot bring back data past the
+    policy's shortest retention; registries and the audit trail keep the full 35 days.
+    """
 
     def attribute(name: str | None) -> dynamodb.Attribute | None:
         return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING) if name else None
@@ -35,7 +43,8 @@ def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey) -> dyna
         encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryption_key=key,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
+            point_in_time_recovery_enabled=True,
+            recovery_period_in_days=min(MAX_PITR_DAYS, expiring_pitr_days) if spec.ttl_attribute else MAX_PITR_DAYS,
         ),
         time_to_live_attribute=spec.ttl_attribute,
         deletion_protection=True,
@@ -78,10 +87,11 @@ class Storage(Construct):
         data_key: kms.IKey,
         image_lifecycle_days: int,
         crop_lifecycle_days: int,
+        expiring_pitr_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.tables: dict[str, dynamodb.Table] = {
-            spec.logical_id: build_table(self, spec, data_key) for spec in schema.TABLES
+            spec.logical_id: build_table(self, spec, data_key, expiring_pitr_days) for spec in schema.TABLES
         }
         self.access_logs_bucket = self._access_logs_bucket()
         spec = schema.IMAGES_BUCKET

@@ -45,6 +45,16 @@ def test_every_table_uses_a_cmk_pitr_and_on_demand_billing(synth: Synthesized) -
         assert table["DeletionPolicy"] == "Retain", name
 
 
+def test_point_in_time_recovery_cannot_restore_expired_plate_data(synth: Synthesized) -> None:
+    # Given tables whose items expire (TTL) / Then a restore window never exceeds the non-hit retention
+    for spec in schema.TABLES:
+        pitr = synth.raw["Resources"][spec.logical_id]["Properties"]["PointInTimeRecoverySpecification"]
+        if spec.ttl_attribute:
+            assert pitr["RecoveryPeriodInDays"] <= max(1, synth.config.read_retention_days), spec.logical_id
+        else:
+            assert pitr["RecoveryPeriodInDays"] == 35, spec.logical_id
+
+
 def test_tables_with_personal_data_expire_by_ttl(synth: Synthesized) -> None:
     # Given the reads table (the bulk of plate data) / Then DynamoDB TTL deletes it on expires_at
     props = synth.raw["Resources"][schema.READS.logical_id]["Properties"]
