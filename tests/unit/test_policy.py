@@ -318,13 +318,19 @@ def test_check_names_settings_the_functions_cannot_enforce_yet() -> None:
     assert all("PERSIST_NON_HIT_READS" in p or "READ_RETENTION_DAYS" in p for p in problems)
 
 
-def test_check_reports_a_setting_a_function_rejects() -> None:
-    # Given a retention the ingest settings cannot hold today (whole days only) / When checked
-    data = california()
-    data["retention"].update(non_hit_reads="36 hours", crops="36 hours", images="36 hours")
-    # Then the mismatch names the setting and the value
-    problems = enforcement_problems(parse_policy(data))
-    assert any(p.startswith("enforcement: the ingest function rejects READ_RETENTION_DAYS=1.5") for p in problems)
+def test_check_reports_a_setting_a_function_rejects(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a policy whose derived ingest setting the function's settings model refuses (zero days)
+    import plateguard.policy.check as check
+
+    monkeypatch.setattr(check, "ingest_environment", lambda policy: {"READ_RETENTION_DAYS": "0"})
+    # When checked
+    problems = enforcement_problems(load_policy(CALIFORNIA))
+    # Then the mismatch names the function, the setting and the value
+    assert any(p.startswith("enforcement: the ingest function rejects READ_RETENTION_DAYS=0") for p in problems)
+
+
+def test_new_hampshire_minutes_are_enforceable_by_ingest() -> None:
+    assert enforcement_problems(load_policy(NEW_HAMPSHIRE)) == []
 
 
 def test_cross_field_problems_name_the_field() -> None:
