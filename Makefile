@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test unit integration infra lint typecheck synth layer bench clean
+.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke cfn-lint diff deploy bench bench-hotlist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,28 @@ layer: install
 synth: install
 	$(BIN)/python app.py
 
+cfn-lint: synth
+	$(BIN)/cfn-lint cdk.out/PlateGuard.template.json
+
+# Builds the layers for this machine's Python and runs every handler import and ONNX model in them.
+layer-smoke: install
+	$(BIN)/python layers/build.py --python-version 3.11 --out /tmp/plateguard-layers-311
+	$(BIN)/pip install -q --target /tmp/plateguard-layers-311/var-runtime boto3
+	python3.11 -S layers/smoke.py /tmp/plateguard-layers-311
+
+POLICY ?= examples/policy/california.yaml
+
+diff: install
+	npx -y aws-cdk@2 diff PlateGuard -c plateguard:policyFile=$(POLICY)
+
+deploy: install
+	npx -y aws-cdk@2 deploy PlateGuard -c plateguard:policyFile=$(POLICY)
+
 bench: install
 	$(BIN)/python -m benchmarks.recognition ../shared/datasets/openalpr-us-dev
+
+bench-hotlist: install
+	$(BIN)/python -m benchmarks.hotlist
 
 clean:
 	rm -rf $(VENV) cdk.out layers/build .plateguard .pytest_cache .ruff_cache .mypy_cache
