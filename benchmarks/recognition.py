@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     cold = None if args.no_cold else cold_start_seconds(next(iter(truth)), args.threads)
     reader = get_reader(args.threads)
     reader.read(cv2.imread(str(next(iter(truth)))))  # warm-up, excluded from timings
-    exact = near = found = boxed = 0
+    exact = near = found = boxed = folded = 0
     confident = confident_ok = 0
     times: list[float] = []
     cpu_times: list[float] = []  # CPU time: a steadier figure than wall time on a shared machine
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = guess in texts
         exact += ok
         near += any(within_one_edit(guess, t) for t in texts)
+        folded += guess.replace("O", "0") in [t.replace("O", "0") for t in texts]
         if reads and reads[0].confidence >= 0.9:
             confident += 1
             confident_ok += ok
@@ -169,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         f"median_ms={statistics.median(times):.1f} p90_ms={times[int(0.9 * (n - 1))]:.1f} "
         f"cold_start_s={cold if cold is None else round(cold, 2)} model_mb={size_mb:.1f}"
     )
+    cpu_times.sort()
+    print(f"cpu_median_ms={statistics.median(cpu_times):.1f} cpu_p90_ms={cpu_times[int(0.9 * (n - 1))]:.1f} "
+          f"o0_folded={folded / n:.3f}")
     return 0
 
 
