@@ -150,3 +150,14 @@ def test_reimporting_the_same_file_is_idempotent_and_replace_removes_missing_ent
     assert result.removed == 2
     assert [e.plate for e in store.entries("demo-pd", "stolen-vehicles")] == ["CCC333"]
     assert store.get_list("demo-pd", "stolen-vehicles") == STOLEN
+
+
+def test_a_deleted_list_is_retired_hidden_and_revived_by_a_new_definition(store: DynamoHotListStore) -> None:
+    # Given a list, When it is retired
+    store.put_list(BOLO)
+    store.retire_list("demo-pd", BOLO.name, NOW)
+    # Then it is no longer served, though its record stays; re-creating it brings it back
+    assert store.get_list("demo-pd", BOLO.name) is None
+    assert BOLO not in store.lists("demo-pd")
+    store.put_list(BOLO)
+    assert store.get_list("demo-pd", BOLO.name) == BOLO

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from plateguard.dal.repositories import hotlist_entry_from_item, hotlist_entry_key, hotlist_item
 from plateguard.dal.tables import HotListItem, HotListsItem
 from plateguard.logic.hotlist_admin import HotListDefinition, ListType, Priority
@@ -14,10 +16,10 @@ class DynamoHotListStore:
             item = HotListsItem.get(agency, name)
         except HotListsItem.DoesNotExist:
             return None
-        return _definition(item)
+        return None if item.retired_at else _definition(item)
 
     def lists(self, agency: str) -> list[HotListDefinition]:
-        return [_definition(item) for item in HotListsItem.query(agency)]
+        return [_definition(item) for item in HotListsItem.query(agency) if not item.retired_at]
 
     def put_list(self, definition: HotListDefinition) -> None:
         HotListsItem(
@@ -29,6 +31,12 @@ class DynamoHotListStore:
             max_entry_days=definition.max_entry_days,
             description=definition.description,
         ).save()
+
+    def retire_list(self, agency: str, name: str, when: datetime) -> None:
+        """Deleting a list retires it: its entries go, its definition stays as a record (no DeleteItem)."""
+        HotListsItem(agency, name).update(
+            actions=[HotListsItem.retired_at.set(when)], condition=HotListsItem.list_name.exists()
+        )
 
     def entries(self, agency: str, list_name: str) -> list[HotListEntry]:
         prefix = hotlist_entry_key(list_name, "")

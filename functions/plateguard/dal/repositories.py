@@ -72,11 +72,25 @@ class DynamoIngestRepository:
             item = CameraItem.get(agency, camera_id)
         except CameraItem.DoesNotExist:
             return None
-        return Camera(agency, camera_id, item.name, float(item.lat), float(item.lon), bool(item.active))
+        return Camera(
+            agency,
+            camera_id,
+            item.name,
+            float(item.lat),
+            float(item.lon),
+            bool(item.active),
+            item.region or "unassigned",
+        )
 
     def put_camera(self, camera: Camera) -> None:
         CameraItem(
-            camera.agency, camera.camera_id, name=camera.name, lat=camera.lat, lon=camera.lon, active=camera.active
+            camera.agency,
+            camera.camera_id,
+            name=camera.name,
+            lat=camera.lat,
+            lon=camera.lon,
+            active=camera.active,
+            region=camera.region,
         ).save()
 
     def get_outcome(self, source_key: str) -> ImageOutcome | None:
@@ -178,6 +192,7 @@ class DynamoIngestRepository:
             listed_plate=item.listed_plate or item.plate,
             suppressed_repeats=int(item.suppressed_repeats or 0),
             historical=bool(item.historical),
+            region=item.region or "unassigned",
         )
 
     def put_alert(self, alert: Alert) -> None:
@@ -203,6 +218,7 @@ class DynamoIngestRepository:
             listed_plate=alert.listed_plate,
             suppressed_repeats=alert.suppressed_repeats,
             historical=alert.historical,
+            region=alert.region,
             expires_at=alert.expires_at,
         ).save()
 

@@ -110,6 +110,7 @@ class CameraItem(Model):
     lat = NumberAttribute()
     lon = NumberAttribute()
     active = BooleanAttribute(default=True)
+    region = UnicodeAttribute(null=True)
 
 
 class HotListItem(Model):
@@ -155,6 +156,7 @@ class AlertItem(Model):
     listed_plate = UnicodeAttribute(null=True)
     suppressed_repeats = NumberAttribute(default=0)
     historical = BooleanAttribute(default=False)
+    region = UnicodeAttribute(null=True)
     dispositions = JSONAttribute(default=list)  # [{disposition, by, at, note}], oldest first
     disposition_version = NumberAttribute(default=0)  # optimistic lock: one writer per change
     last_repeat_read_id = UnicodeAttribute(null=True)
@@ -209,6 +211,7 @@ class HotListsItem(Model):
     priority = UnicodeAttribute()
     max_entry_days = NumberAttribute()
     description = UnicodeAttribute(default="")
+    retired_at = UTCDateTimeAttribute(null=True)  # a deleted list is retired: kept as a record, never matched
 
 
 # Model class for each table spec; tests check the keys agree with plateguard.schema.

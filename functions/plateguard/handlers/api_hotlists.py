@@ -47,6 +47,7 @@ router = Router()
 EVENT_NAMES: dict[tuple[str, str], str] = {
     ("GET", "/hotlists"): "ListHotLists",
     ("PUT", "/hotlists/{list_name}"): "PutHotList",
+    ("DELETE", "/hotlists/{list_name}"): "DeleteHotList",
     ("GET", "/hotlists/{list_name}/entries"): "ExportHotListEntries",
     ("POST", "/hotlists/{list_name}/entries"): "AddHotListEntry",
     ("DELETE", "/hotlists/{list_name}/entries/{plate}"): "DeleteHotListEntry",
@@ -151,6 +152,7 @@ class SubscriptionRequest(BaseModel):
     protocol: str = Field(pattern="^(sms|email|application|https)$")
     endpoint: str = Field(min_length=3, max_length=2048)
     cameras: list[str] = Field(default_factory=list, max_length=50)
+    regions: list[str] = Field(default_factory=list, max_length=50)
     lists: list[str] = Field(default_factory=list, max_length=50)
     priorities: list[Priority] = Field(default_factory=list)
 
@@ -210,6 +212,21 @@ def put_hotlist_route(
             raise InvalidRequest(str(exc)) from exc
         get_alerts_api_dependencies().hotlists.put_list(definition)
         return _definition_out(definition), 1
+
+    return _audited(run)
+
+
+@router.delete(
+    "/hotlists/<list_name>", summary="Delete a hot list: its entries go, the list is retired", tags=["hotlists"]
+)
+def delete_hotlist_route(list_name: Annotated[str, Path(pattern=LIST_NAME_PATTERN)]) -> dict[str, Any]:
+    def run(user: User) -> tuple[dict[str, Any], int]:
+        store = get_alerts_api_dependencies().hotlists
+        _list_or_404(user, list_name)
+        entries = store.entries(user.agency, list_name)
+        store.delete_entries(entries)
+        store.retire_list(user.agency, list_name, _now())
+        return {"retired": list_name, "entries_removed": len(entries)}, len(entries)
 
     return _audited(run)
 
@@ -402,10 +419,12 @@ _ENDPOINT_RULES = {
 
 
 def filter_policy(agency: str, body: SubscriptionRequest) -> dict[str, list[str]]:
-    """SNS filter policy: always the subscriber's own agency, narrowed by cameras, lists, priorities."""
+    """SNS filter policy: always the subscriber's own agency, narrowed by cameras, regions, lists, priorities."""
     policy: dict[str, list[str]] = {"agency": [agency]}
     if body.cameras:
         policy["camera"] = sorted(set(body.cameras))
+    if body.regions:
+        policy["region"] = sorted(set(body.regions))
     if body.lists:
         policy["list"] = sorted(set(body.lists))
     if body.priorities:

@@ -13,9 +13,9 @@ from plateguard.models.records import Camera, HotListEntry
 DEMO_AGENCY = "demo-pd"
 OTHER_AGENCY = "other-pd"
 DEMO_CAMERAS = (
-    Camera(DEMO_AGENCY, "cam-main-st", "Main St & 1st Ave", 37.7793, -122.4193),
-    Camera(DEMO_AGENCY, "cam-harbor-bridge", "Harbor Bridge east", 37.7989, -122.3778),
-    Camera(OTHER_AGENCY, "cam-county-line", "County line northbound", 37.4419, -122.1430),
+    Camera(DEMO_AGENCY, "cam-main-st", "Main St & 1st Ave", 37.7793, -122.4193, region="central"),
+    Camera(DEMO_AGENCY, "cam-harbor-bridge", "Harbor Bridge east", 37.7989, -122.3778, region="harbor"),
+    Camera(OTHER_AGENCY, "cam-county-line", "County line northbound", 37.4419, -122.1430, region="north"),
 )
 DEMO_HOTLIST_PLATE = "7KDR394"
 

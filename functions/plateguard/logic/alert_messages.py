@@ -27,6 +27,7 @@ def alert_summary(alert: Alert) -> dict[str, Any]:
         "priority": alert.priority,
         "camera_id": alert.camera_id,
         "camera_name": alert.camera_name,
+        "region": alert.region,
         "captured_at": alert.captured_at.isoformat(),
         "confidence": round(alert.confidence, 3),
         "match_quality": alert.match_quality,
@@ -74,4 +75,5 @@ def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
         "list_type": {"DataType": "String", "StringValue": alert.list_type},
         "priority": {"DataType": "String", "StringValue": alert.priority},
         "camera": {"DataType": "String", "StringValue": alert.camera_id},
+        "region": {"DataType": "String", "StringValue": alert.region},
     }

@@ -54,7 +54,7 @@ def historical_alerts(
                 entry,
                 "exact" if read.plate == entry.plate else "ambiguous",
                 tuple(differing_positions(read.plate, entry.plate)),
-                camera.name if camera else read.camera_id,
+                camera or Camera(read.agency, read.camera_id, read.camera_id, read.lat, read.lon),
                 now,
                 alert_retention_days,
                 historical=True,

@@ -15,6 +15,7 @@ class Camera:
     lat: float
     lon: float
     active: bool = True
+    region: str = "unassigned"  # patrol district or area: alert subscriptions filter on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class Alert:
     listed_plate: str = ""  # the hot-list entry's plate; differs from `plate` on an ambiguous match
     suppressed_repeats: int = 0  # repeat reads inside the dedup window that raised no new alert
     historical: bool = False  # raised when a new hot-list entry matched a read already stored
+    region: str = "unassigned"  # the camera's district, for subscription filter policies
 
 
 class Outcome(StrEnum):

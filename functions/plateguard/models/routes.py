@@ -37,6 +37,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/openapi.json", ALL_ROLES, "OpenAPI document"),
     Route("GET", "/hotlists", frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}), "List hot lists"),
     Route("PUT", "/hotlists/{list_name}", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Create or update a hot list"),
+    Route("DELETE", "/hotlists/{list_name}", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Delete (retire) a hot list"),
     Route("GET", "/hotlists/{list_name}/entries", frozenset({Role.SUPERVISOR, Role.ADMIN}), "Export entries"),
     Route("POST", "/hotlists/{list_name}/entries", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Add an entry"),
     Route(
