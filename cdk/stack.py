@@ -88,6 +88,7 @@ class PlateGuardStack(Stack):
             "Jobs",
             tables=storage.tables,
             audit_bucket=audit.bucket,
+            images_bucket=storage.images_bucket,
             topic_key=keys.alerts,
             queue_key=keys.queues,
             logs_key=keys.logs,

@@ -147,6 +147,8 @@ BUCKETS: tuple[BucketSpec, ...] = (IMAGES_BUCKET, AUDIT_BUCKET)
 INCOMING_PREFIX = "incoming/"
 CROPS_PREFIX = "crops/"
 QUARANTINE_PREFIX = "quarantine/"
+# The agency's case-number export from its records system ({agency}.txt): read by the oversight jobs.
+CASE_REGISTRY_PREFIX = "case-registry/"
 
 
 @dataclass(frozen=True)

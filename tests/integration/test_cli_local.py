@@ -38,6 +38,7 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     # Oversight: a dormant account disabled, the month's searches sampled and reviewed, the report written
     assert "accounts     officer.dormant: disabled (inactive), audited" in result.stdout
     assert "signal     vague-purpose" in result.stdout
+    assert "signal     unknown-case-number" in result.stdout
     assert "NOT justified ('Investigation')" in result.stdout
     assert "0 failing; overall PASS" in result.stdout
     assert (tmp_path / ".plateguard" / "compliance" / "controls.json").exists()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from plateguard import schema
 from plateguard.commands.local import format_alert
 from plateguard.local.runner import DEFAULT_STATE_DIR, AlreadyRunning, LocalEnvironment
 from plateguard.local.seed import DEMO_AGENCY, DEMO_CAMERAS, DEMO_HOTLIST_PLATE
@@ -231,7 +232,7 @@ def _historical_hit(environment: LocalEnvironment) -> int:
 def _oversight(environment: LocalEnvironment) -> None:
     """Supervisors' side: searches audited, a dormant account disabled, a month's searches sampled and
     reviewed, and the compliance report for contract reviewers."""
-    from plateguard.handlers.jobs import get_job_dependencies
+    from plateguard.handlers.jobs import get_job_dependencies, sampling_for
     from plateguard.local.users import principal_arn
     from plateguard.logic.access import User, UserStatus
     from plateguard.logic.accounts import disable_lapsed_accounts
@@ -272,9 +273,15 @@ def _oversight(environment: LocalEnvironment) -> None:
         summary = change.summary()
         print(f"accounts     {summary['username']}: {summary['action']} ({', '.join(summary['reasons'])}), audited")
 
+    # The agency's records system exports its case numbers; the vague search's case is not among them.
+    environment.client("s3").put_object(
+        Bucket=environment.state["images_bucket"],
+        Key=f"{schema.CASE_REGISTRY_PREFIX}{DEMO_AGENCY}.txt",
+        Body=b"DPD-2026-004417\nDPD-2026-004502\nDPD-2026-004610\n",
+    )
     # The monthly sampling job, run as it will run on the 1st of next month for this month's searches.
     next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=6, minute=0, second=0, microsecond=0)
-    result = sample_searches(DEMO_AGENCY, deps.sampling, deps.sampling_policy, next_month)
+    result = sample_searches(DEMO_AGENCY, sampling_for(DEMO_AGENCY, deps), deps.sampling_policy, next_month)
     print(f"audit sample {result.batch.batch_id}: {len(result.reviews)} search(es) drawn, assigned for review")
     for signal in result.signals:
         print(f"  signal     {signal.kind.value}: {signal.explanation}")

@@ -6,6 +6,7 @@ Thin: pick the job, run its logic once per agency with injected dependencies, re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from plateguard import schema
+from plateguard.dal.cases import S3CaseRegistry
 from plateguard.logic.access import UserDirectory
 from plateguard.logic.accounts import AccountPolicy, disable_lapsed_accounts
 from plateguard.logic.audit_chain import AuditTrail
@@ -33,6 +35,7 @@ class JobDependencies:
     accounts: AccountPolicy
     sampling_policy: SamplingPolicy
     clock: Callable[[], datetime]
+    cases: S3CaseRegistry | None = None  # the agency's case-number export, when configured
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +85,11 @@ def get_job_dependencies() -> JobDependencies:
             frequency=settings.audit_frequency, sample_size=settings.audit_sample_size, review_days=settings.review_days
         ),
         clock=lambda: datetime.now(UTC),
+        cases=S3CaseRegistry(
+            aws_client("s3", settings.aws_region, settings.aws_endpoint_url), settings.images_bucket_name
+        )
+        if settings.images_bucket_name
+        else None,
     )
 
 
@@ -94,8 +102,14 @@ def _disable(agency: str, deps: JobDependencies, now: datetime) -> dict[str, Any
     return {"disabled": [c.summary() for c in changes]}
 
 
+def sampling_for(agency: str, deps: JobDependencies) -> SamplingDependencies:
+    """The unknown-case-number signal runs only for an agency that has exported its case list."""
+    registry = deps.cases if deps.cases is not None and deps.cases.has_export(agency) else None
+    return dataclasses.replace(deps.sampling, cases=registry)
+
+
 def _sample(agency: str, deps: JobDependencies, now: datetime) -> dict[str, Any]:
-    result = sample_searches(agency, deps.sampling, deps.sampling_policy, now)
+    result = sample_searches(agency, sampling_for(agency, deps), deps.sampling_policy, now)
     if result.created:
         metrics.add_metric(name="SearchesSampled", unit=MetricUnit.Count, value=len(result.reviews))
         metrics.add_metric(name="MisuseSignals", unit=MetricUnit.Count, value=len(result.signals))
