@@ -41,7 +41,9 @@ def run_local(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}")
         return 1
+    # Ctrl-C and SIGTERM both stop cleanly (a shell may start background jobs with SIGINT ignored).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     state = environment.state
     print(f"PlateGuard local mode: AWS endpoint {state['aws_endpoint_url']} (region {state['region']})")
     for name in ("images_bucket", "ingest_queue_url", "alert_topic_arn", "inbox_queue_url", "api_url"):
