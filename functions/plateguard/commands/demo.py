@@ -236,7 +236,7 @@ def _oversight(environment: LocalEnvironment) -> None:
     from plateguard.local.users import principal_arn
     from plateguard.logic.access import User, UserStatus
     from plateguard.logic.accounts import disable_lapsed_accounts
-    from plateguard.logic.sampling import record_review, sample_searches
+    from plateguard.logic.sampling import record_review, sample_searches, sign_off
     from plateguard.models.routes import Role
 
     searches = (
@@ -303,6 +303,18 @@ def _oversight(environment: LocalEnvironment) -> None:
         )
         verdict = "justified" if justified else "NOT justified"
         print(f"  review     {done.review_id} by {done.reviewed_by}: {verdict} ({review.search.get('purpose')!r})")
+    if supervisor is not None and result.reviews:
+        signed = sign_off(
+            supervisor,
+            DEMO_AGENCY,
+            result.batch.batch_id,
+            "monthly search audit complete",
+            reviews=deps.sampling.reviews,
+            trail=deps.trail,
+            policy=deps.sampling_policy,
+            now=next_month,
+        )
+        print(f"  sign-off   {signed.batch_id} by {signed.signed_off_by}, audited")
     _compliance_report(environment)
 
 

@@ -47,6 +47,12 @@ def collect_stats(s3: Any, audit_bucket: str, now: datetime | None = None) -> Us
                 stats.searches_denied[month] += 1
         elif name == AUDIT_SAMPLE_EVENT and record.get("outcome") == "Success":
             stats.audit_samples[month] += 1
+        elif name == "SampleSearches" and record.get("outcome") == "Success":
+            stats.audit_sampled[month] += int((record.get("responseElements") or {}).get("resultCount") or 0)
+        elif name == "ReviewSearch" and record.get("outcome") == "Success":
+            stats.audit_reviewed[month] += 1
+            if (record.get("requestParameters") or {}).get("justified") is False:
+                stats.audit_not_justified[month] += 1
     for log_entry in S3DestructionLog(s3, audit_bucket).entries():
         stats.add_sweep(log_entry)
     stats.active_holds = sum(1 for hold in DynamoHoldStore().list_holds() if hold.is_active(now))

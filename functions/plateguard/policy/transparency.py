@@ -42,7 +42,10 @@ class UsageStats:
     deleted: defaultdict[str, defaultdict[str, int]] = field(default_factory=lambda: defaultdict(_counter))
     max_lateness_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     sweeps: defaultdict[str, int] = field(default_factory=_counter)
-    audit_samples: defaultdict[str, int] = field(default_factory=_counter)
+    audit_samples: defaultdict[str, int] = field(default_factory=_counter)  # sign-offs
+    audit_sampled: defaultdict[str, int] = field(default_factory=_counter)  # searches drawn for review
+    audit_reviewed: defaultdict[str, int] = field(default_factory=_counter)  # findings recorded
+    audit_not_justified: defaultdict[str, int] = field(default_factory=_counter)
     active_holds: int = 0
 
     @property
@@ -67,7 +70,16 @@ def build_data(policy: Policy, stats: UsageStats, generated_at: datetime) -> dic
     preset = preset_for(policy)
     today = generated_at.date()
     months = sorted(
-        {*stats.reads, *stats.alerts, *stats.searches, *stats.searches_denied, *stats.deleted, *stats.audit_samples}
+        {
+            *stats.reads,
+            *stats.alerts,
+            *stats.searches,
+            *stats.searches_denied,
+            *stats.deleted,
+            *stats.audit_samples,
+            *stats.audit_sampled,
+            *stats.audit_reviewed,
+        }
     )
     # Only the policy's own offense types are named; anything else (free text) is counted as "other".
     allowed = set(policy.purposes.offense_types)
@@ -131,6 +143,9 @@ def build_data(policy: Policy, stats: UsageStats, generated_at: datetime) -> dic
         "audit_sampling": {
             "frequency": policy.audit.frequency,
             "sample_size": policy.audit.sample_size,
+            "sampled_by_month": [stats.audit_sampled.get(m, 0) for m in months],
+            "reviewed_by_month": [stats.audit_reviewed.get(m, 0) for m in months],
+            "not_justified_by_month": [stats.audit_not_justified.get(m, 0) for m in months],
             "sign_offs_by_month": [stats.audit_samples.get(m, 0) for m in months],
         },
         "active_legal_holds": stats.active_holds,
@@ -297,7 +312,19 @@ def render_page(data: dict[str, Any]) -> str:
         '<img src="deletions.svg" alt="Deletion latency per month"></section>',
         '<section id="audits"><h2>Search audits</h2>',
         f"<p>Policy: {e(sampling['frequency'])} audits of {sampling['sample_size']} sampled searches.</p>",
-        _table(["Month", "Audit sign-offs"], [[m, sampling["sign_offs_by_month"][i]] for i, m in enumerate(months)]),
+        _table(
+            ["Month", "Searches sampled", "Reviewed", "Not justified", "Audit sign-offs"],
+            [
+                [
+                    m,
+                    sampling["sampled_by_month"][i],
+                    sampling["reviewed_by_month"][i],
+                    sampling["not_justified_by_month"][i],
+                    sampling["sign_offs_by_month"][i],
+                ]
+                for i, m in enumerate(months)
+            ],
+        ),
         "</section>",
         f"<p>Questions: contact the {e(data['custodian'])}. Machine-readable data: "
         '<a href="data.json">data.json</a>. The full usage and privacy policy is published beside this report.</p>',
