@@ -223,3 +223,19 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert shot.exists() and shot.stat().st_size > 10_000  # a blank page compresses far smaller
+
+
+def test_search_audit_counts_reach_the_public_data() -> None:
+    from plateguard.policy.transparency import build_data
+
+    # Given a month in which 12 searches were sampled, 12 reviewed (2 not justified) and signed off
+    stats = UsageStats(source="test")
+    stats.audit_sampled["2026-11"] += 12
+    stats.audit_reviewed["2026-11"] += 12
+    stats.audit_not_justified["2026-11"] += 2
+    stats.audit_samples["2026-11"] += 1
+    # When the page data is built, Then the counts are published for that month
+    policy = load_policy(Path(__file__).parents[2] / "examples" / "policy" / "california.yaml")
+    sampling = build_data(policy, stats, datetime(2026, 12, 1, tzinfo=UTC))["audit_sampling"]
+    assert (sampling["sampled_by_month"], sampling["reviewed_by_month"]) == ([12], [12])
+    assert (sampling["not_justified_by_month"], sampling["sign_offs_by_month"]) == ([2], [1])
