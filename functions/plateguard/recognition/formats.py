@@ -55,11 +55,12 @@ def _trim_edges(reading: LineReading) -> LineReading:
     )
 
 
-def apply_plate_syntax(reading: LineReading) -> LineReading:
+def apply_plate_syntax(reading: LineReading, fold_o: bool = True) -> LineReading:
+    """Apply format rules; `fold_o=False` keeps O (for a model trained on labels with that convention)."""
     reading = _trim_edges(reading)
     text = reading.text
     fits = [f for p, n in _PATTERNS.items() if (f := _coerce(text, p, n)) is not None]
     if fits:
         return replace(reading, text=min(fits, key=lambda f: f[1])[0])
     # No lettered format pins the O down: record it as the digit, as US registrations do.
-    return replace(reading, text=text.replace("O", "0"))
+    return replace(reading, text=text.replace("O", "0")) if fold_o else replace(reading, text=text)

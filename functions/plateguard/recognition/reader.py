@@ -20,6 +20,7 @@ from .recognizer import LineReading, LineRecognizer, PlateRecognizer, warp_crop
 
 MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
 MAX_ALTERNATIVES = 3
+FOLD_O_PLATE_MODEL = False
 DISAGREEMENT_FACTOR = 0.7
 AMBIGUOUS_ZERO_FACTOR = 0.85
 _SWAP_ZERO = str.maketrans("0O", "O0")
@@ -43,15 +44,16 @@ class PlateReader:
         recognizer: LineRecognizer,
         plate_recognizer: PlateRecognizer | None = None,
         reread_top: int = 4,
-        detect_sides: tuple[int, ...] = (960,),
-        early_exit_confidence: float = 0.9,
+        detect_sides: tuple[int, ...] = (960, 1280),
+        early_exit_confidence: float = 0.5,
     ) -> None:
         self._detector = detector
         self._recognizer = recognizer
         self._plate_recognizer = plate_recognizer
         self.reread_top = reread_top
-        # Optional coarse-to-fine detection, e.g. (736, 960): later sizes run only without a confident read.
-        # Measured: no gain on 1280x720 photos (few early exits), so one size by default.
+        # Coarse-to-fine: a second, finer detection pass runs only when the first found no plate read
+        # with confidence >= early_exit_confidence (small or distant plates). Measured on US dev photos:
+        # 0.786 -> 0.867 exact for +10 % median and +80 % p90 CPU time.
         self.detect_sides = detect_sides
         self.early_exit_confidence = early_exit_confidence
 
@@ -64,12 +66,18 @@ class PlateReader:
         elif image_bgr.shape[2] == 4:
             image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_BGRA2BGR)
         found: list[Candidate] = []
+        done: set[int] = set()
         for n, side in enumerate(self.detect_sides):
+            effective = min(side, max(image_bgr.shape[:2]))  # never upscaled: a repeat would add nothing
+            if effective in done:
+                break
+            done.add(effective)
             found += self._candidates_at(image_bgr, side)
             found.sort(key=lambda c: c.score, reverse=True)
             last = n == len(self.detect_sides) - 1
-            if last or (found and _to_plate(found[0], _rect(found[0].corners)).confidence
-                        >= self.early_exit_confidence):
+            if last or (
+                found and _to_plate(found[0], _rect(found[0].corners)).confidence >= self.early_exit_confidence
+            ):
                 break
         return found
 
@@ -88,7 +96,7 @@ class PlateReader:
             top = [i for s, i in sorted(scored, reverse=True)[: self.reread_top] if s > 0]
             generic = {i: readings[i].text for i in top}
             for i, r in zip(top, self._plate_recognizer.recognize([crops[i] for i in top]), strict=True):
-                plate_reading = apply_plate_syntax(r)
+                plate_reading = apply_plate_syntax(r, fold_o=FOLD_O_PLATE_MODEL)
                 # Neither model wins outright on unseen photos; the more confident one is right more often.
                 if plate_reading.confidence >= readings[i].confidence:
                     readings[i] = plate_reading
@@ -99,8 +107,7 @@ class PlateReader:
             generic = {}
         factors = dominance_factors(lines, [plate_prior(r.text) for r in readings])
         cands = [
-            Candidate(readings[i], lines[i].corners, lines[i].score, s * factors[i], generic.get(i))
-            for s, i in scored
+            Candidate(readings[i], lines[i].corners, lines[i].score, s * factors[i], generic.get(i)) for s, i in scored
         ]
         cands.sort(key=lambda c: c.score, reverse=True)
         return cands
