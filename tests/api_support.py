@@ -194,12 +194,15 @@ class ApiWorld:
 def clear_caches() -> None:
     from plateguard.dal.clients import aws_client
     from plateguard.handlers.api import get_api_dependencies
+    from plateguard.handlers.api_holds import get_holds_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
-    from plateguard.models.settings import get_alerts_api_settings, get_api_settings
+    from plateguard.models.settings import get_alerts_api_settings, get_api_settings, get_holds_api_settings
 
     get_api_settings.cache_clear()
     get_alerts_api_settings.cache_clear()
     get_alerts_api_dependencies.cache_clear()
+    get_holds_api_settings.cache_clear()
+    get_holds_api_dependencies.cache_clear()
     if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
         get_api_dependencies.cache_clear()
     aws_client.cache_clear()
@@ -225,7 +228,16 @@ class ApiResources:
 def API_TABLES() -> tuple[Any, ...]:
     from plateguard import schema
 
-    return (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS, schema.ALERTS)
+    return (
+        schema.READS,
+        schema.USERS,
+        schema.AUDIT,
+        schema.CAMERAS,
+        schema.HOTLIST,
+        schema.HOTLISTS,
+        schema.ALERTS,
+        schema.HOLDS,
+    )
 
 
 def _provision_api_resources(prefix: str) -> ApiResources:

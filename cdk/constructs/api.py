@@ -59,8 +59,9 @@ class OfficerApi(Construct):
         super().__init__(scope, construct_id)
         # One function serves every route: ApiSettings (search, audit, users) and AlertsApiSettings
         # (hot lists, alerts, subscriptions) in models/settings.py read these.
+        # HoldsApiSettings (legal holds) reads HOLDS_TABLE_NAME.
         served = (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS,
-                  schema.ALERTS)  # fmt: skip
+                  schema.ALERTS, schema.HOLDS)  # fmt: skip
         environment = {spec.env_var: tables[spec.logical_id].table_name for spec in served}
         environment |= {
             schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
@@ -95,6 +96,13 @@ class OfficerApi(Construct):
         # Alerts: list, summarise and record dispositions (conditional UpdateItem); cameras for context.
         grant_append(tables[schema.ALERTS.logical_id], fn)
         tables[schema.CAMERAS.logical_id].grant_read_data(fn)
+        # Legal holds: supervisors place and release them (records kept, never deleted), and a hold
+        # moves each held read's expires_at (UpdateItem on the read; no put, no delete).
+        grant_append(tables[schema.HOLDS.logical_id], fn)
+        reads_table = tables[schema.READS.logical_id]
+        reads_table.grant(fn, "dynamodb:UpdateItem")
+        if reads_table.encryption_key is not None:
+            reads_table.encryption_key.grant_encrypt(fn)
         # A new hot-list entry is checked against recent reads and may alert; officers register their
         # own endpoints (the handler pins each subscription's filter policy to the caller's agency).
         alert_topic.grant_publish(fn)

@@ -121,7 +121,9 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
 
 # Every settings model the API function reads (one Lambda serves all routes).
 API_SETTINGS_MODELS = [
-    getattr(settings, name) for name in ("ApiSettings", "AlertsApiSettings") if hasattr(settings, name)
+    getattr(settings, name)
+    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings")
+    if hasattr(settings, name)
 ]
 
 
@@ -149,9 +151,13 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     # It appends to the audit trail and never changes or deletes an audit record
     assert schema.AUDIT.logical_id in tables("dynamodb:PutItem")
     assert schema.AUDIT.logical_id not in tables("dynamodb:UpdateItem")
-    # It never writes reads, images or camera records (ingest's), whatever the route
-    written = tables("dynamodb:PutItem") | tables("dynamodb:UpdateItem") | tables("dynamodb:BatchWriteItem")
-    assert not written & {schema.READS.logical_id, schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
+    # It never creates reads, images or camera records (ingest's), whatever the route
+    created = tables("dynamodb:PutItem") | tables("dynamodb:BatchWriteItem")
+    assert not created & {schema.READS.logical_id, schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
+    # It updates a read only for a legal hold (its expires_at), never images or cameras
+    assert not tables("dynamodb:UpdateItem") & {schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
+    # Holds are placed and released (put, update), never deleted: a hold is a record of who kept what
+    assert schema.HOLDS.logical_id in tables("dynamodb:PutItem") & tables("dynamodb:UpdateItem")
     # And the only table it can delete from is the hot-list entries one (supervisors remove entries)
     deletable = tables("dynamodb:DeleteItem") | tables("dynamodb:BatchWriteItem")
     assert deletable == {schema.HOTLIST.logical_id}

@@ -9,6 +9,7 @@ import pytest
 
 from plateguard.models.routes import ROUTES, Role, Route
 from tests.api_support import GOOD_PURPOSE, NOW, UNKNOWN_ARN, USERS, ApiWorld, api_world, arn, make_read
+from tests.hold_api_support import hold_route_request
 from tests.hotlist_api_support import hotlist_route_request
 
 __all__ = ["api_world"]
@@ -20,6 +21,8 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
     """A well-formed request for each route, so only the role decides the outcome."""
     if route.path.startswith(("/hotlists", "/alerts", "/subscriptions")):
         return hotlist_route_request(route)
+    if route.path.startswith("/holds"):
+        return hold_route_request(route)
     if route.path == "/reads":
         return {"query": {"plate": "7KDR394", **GOOD_PURPOSE}}
     if route.path == "/reads/{read_id}":

@@ -1,6 +1,9 @@
 """`plateguard retention sweep|hold`: run the retention sweeper once, and manage legal holds.
 
-Target: the running local mode (`.plateguard/local.json`: endpoint, region, table and bucket names).
+`sweep` targets the running local mode (`.plateguard/local.json`: endpoint, region, table and bucket
+names). `hold place|list|release` go through the officer API, SigV4-signed (local mode's supervisor by
+default, or `--api-url` with the standard AWS credential chain), so every hold change is authorized
+against the user registry and audited; the hold's agency and author are the caller's.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from plateguard.commands.search import add_target_arguments
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
 
 
@@ -75,23 +80,24 @@ def register(subparsers: Any) -> None:
         dest="hold_command", metavar="HOLD_ACTION", required=True
     )
     place = hold.add_parser("place", help="keep specific reads for a case until released or the end date")
-    place.add_argument("--agency", required=True)
     place.add_argument("--read", dest="read_ids", action="append", required=True, help="read id (repeatable)")
     place.add_argument("--case", dest="case_number", required=True, help="case number")
-    place.add_argument("--reason", required=True)
+    place.add_argument("--reason", required=True, help="why (at least 10 characters)")
     place.add_argument("--until", required=True, help="end date (YYYY-MM-DD, end of day UTC) or ISO time")
-    place.add_argument("--by", dest="actor", required=True, help="the supervisor placing the hold")
+    place.add_argument("--json", action="store_true", help="print the API's JSON response")
+    add_target_arguments(place, default_user="supervisor", state_dir=False)
     place.set_defaults(func=run_hold_place)
 
-    listing = hold.add_parser("list", help="list holds")
-    listing.add_argument("--agency")
+    listing = hold.add_parser("list", help="list your agency's holds")
     listing.add_argument("--all", action="store_true", help="include released and ended holds")
+    listing.add_argument("--json", action="store_true", help="print the API's JSON response")
+    add_target_arguments(listing, default_user="supervisor", state_dir=False)
     listing.set_defaults(func=run_hold_list)
 
     release = hold.add_parser("release", help="release a hold: normal retention resumes")
-    release.add_argument("--agency", required=True)
     release.add_argument("--hold", dest="hold_id", required=True)
-    release.add_argument("--by", dest="actor", required=True, help="the supervisor releasing the hold")
+    release.add_argument("--json", action="store_true", help="print the API's JSON response")
+    add_target_arguments(release, default_user="supervisor", state_dir=False)
     release.set_defaults(func=run_hold_release)
 
 
@@ -142,64 +148,85 @@ def run_sweep(args: argparse.Namespace) -> int:
         return 0
 
 
-def _holds(args: argparse.Namespace) -> Any:
-    from plateguard.dal.holds import DynamoHoldStore
+def _call_api(
+    args: argparse.Namespace, method: str, path: str, params: dict[str, str] | None = None, body: Any = None
+) -> tuple[int, Any] | None:
+    """One signed request; None (after saying why) when the API cannot be reached."""
+    import urllib.error
 
-    connect_local(args.state_dir)
-    return DynamoHoldStore()
+    from plateguard.commands.search import TargetError as ApiTargetError
+    from plateguard.commands.search import resolve_target, signed_request
+
+    try:
+        target = resolve_target(args)
+        payload = None if body is None else json.dumps(body).encode()
+        return signed_request(target, method, path, params, payload)
+    except (ApiTargetError, urllib.error.URLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _hold_line(h: dict[str, Any]) -> str:
+    return (
+        f"{h['hold_id']}  case={h['case_number']}  reads={len(h['read_ids'])}  {h['state']}  "
+        f"until={h['until'][:10]}  by={h['placed_by']}  reason={h['reason']}"
+    )
 
 
 def run_hold_place(args: argparse.Namespace) -> int:
-    from plateguard.logic.holds import HoldError, place_hold
+    from plateguard.commands.search import report_error
 
     try:
-        hold = place_hold(
-            _holds(args),
-            agency=args.agency,
-            read_ids=args.read_ids,
-            case_number=args.case_number,
-            reason=args.reason,
-            placed_by=args.actor,
-            ends_at=_parse_until(args.until),
-            now=datetime.now(UTC),
+        until = _parse_until(args.until)
+    except ValueError as exc:
+        print(f"error: --until: {exc}", file=sys.stderr)
+        return 2
+    body = {"read_ids": args.read_ids, "case_number": args.case_number, "reason": args.reason}
+    answer = _call_api(args, "POST", "/holds", body={**body, "until": until.isoformat()})
+    if answer is None:
+        return 2
+    status, hold = answer
+    if status != 200:
+        return report_error(status, hold)
+    if args.json:
+        print(json.dumps(hold, indent=2))
+    else:
+        print(
+            f"hold {hold['hold_id']} placed on {len(hold['read_ids'])} read(s) for case {hold['case_number']} "
+            f"until {datetime.fromisoformat(hold['until']):%Y-%m-%d %H:%M} UTC by {hold['placed_by']}"
         )
-    except (HoldError, TargetError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(
-        f"hold {hold.hold_id} placed on {len(hold.read_ids)} read(s) for case {hold.case_number} "
-        f"until {hold.ends_at:%Y-%m-%d %H:%M} UTC"
-    )
     return 0
 
 
 def run_hold_list(args: argparse.Namespace) -> int:
-    try:
-        holds = _holds(args).list_holds(args.agency)
-    except TargetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    now = datetime.now(UTC)
-    shown = [h for h in holds if args.all or h.is_active(now)]
-    for h in shown:
-        state = "active" if h.is_active(now) else ("released" if h.released_at else "ended")
-        print(
-            f"{h.hold_id}  {h.agency}  case={h.case_number}  reads={len(h.read_ids)}  {state}  "
-            f"until={h.ends_at:%Y-%m-%d}  by={h.placed_by}  reason={h.reason}"
-        )
-    print(f"{len(shown)} hold(s)")
+    from plateguard.commands.search import report_error
+
+    answer = _call_api(args, "GET", "/holds", {"include_ended": "true"} if args.all else None)
+    if answer is None:
+        return 2
+    status, body = answer
+    if status != 200:
+        return report_error(status, body)
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return 0
+    for h in body["holds"]:
+        print(_hold_line(h))
+    print(f"{body['count']} hold(s)")
     return 0
 
 
 def run_hold_release(args: argparse.Namespace) -> int:
-    from plateguard.logic.holds import HoldError, release_hold
+    from plateguard.commands.search import report_error
 
-    try:
-        hold = release_hold(
-            _holds(args), agency=args.agency, hold_id=args.hold_id, released_by=args.actor, now=datetime.now(UTC)
-        )
-    except (HoldError, TargetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"hold {hold.hold_id} released; normal retention resumes for {len(hold.read_ids)} read(s)")
+    answer = _call_api(args, "DELETE", f"/holds/{quote(args.hold_id, safe='')}")
+    if answer is None:
+        return 2
+    status, hold = answer
+    if status != 200:
+        return report_error(status, hold)
+    if args.json:
+        print(json.dumps(hold, indent=2))
+    else:
+        print(f"hold {hold['hold_id']} released; normal retention resumes for {len(hold['read_ids'])} read(s)")
     return 0

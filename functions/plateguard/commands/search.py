@@ -37,7 +37,8 @@ class TargetError(Exception):
     pass
 
 
-def add_target_arguments(parser: argparse.ArgumentParser, default_user: str) -> None:
+def add_target_arguments(parser: argparse.ArgumentParser, default_user: str, state_dir: bool = True) -> None:
+    """`state_dir=False` when a parent parser already has --state-dir (a subparser's default would win)."""
     group = parser.add_argument_group("where and as whom")
     group.add_argument("--api-url", help="deployed stage URL (default: local mode's api_url)")
     group.add_argument("--profile", help="AWS profile for --api-url (default: the standard credential chain)")
@@ -49,7 +50,8 @@ def add_target_arguments(parser: argparse.ArgumentParser, default_user: str) -> 
         help=f"local-mode user from local.json: officer, supervisor, auditor, admin, officer_other_agency "
         f"(default: {default_user})",
     )
-    group.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
+    if state_dir:
+        group.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
 
 
 def resolve_target(args: argparse.Namespace) -> ApiTarget:

@@ -208,15 +208,33 @@ def _audit_parameters() -> dict[str, Any]:
     return params
 
 
-def _audited(action: Callable[[User], tuple[T, int | None]]) -> T:
+def _bounded(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name[:64]: value[:_MAX_AUDITED_VALUE] if isinstance(value, str) else value
+        for name, value in list(params.items())[:_MAX_AUDITED_PARAMS]
+    }
+
+
+def _audited(
+    action: Callable[[User], tuple[T, int | None]],
+    *,
+    parameters: dict[str, Any] | None = None,
+    response_elements: dict[str, Any] | None = None,
+    also_chains: Callable[[User], tuple[str, ...]] | None = None,
+) -> T:
+    """The one audited door. `parameters`: body terms to record beside the path and query ones;
+    `response_elements`: a dict the action fills (recorded once it returns); `also_chains`: other
+    agencies' chains that record the request too (a recipient's search over shared data)."""
     deps = get_api_dependencies()
     caller = _caller()
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
     call = AuditedCall(
         caller=caller,
         event_name=EVENT_NAMES.get((caller.method, caller.resource), "UnknownRoute"),
-        parameters=_audit_parameters(),
+        parameters={**_audit_parameters(), **_bounded(parameters or {})},
         read_only=caller.method == "GET",
+        also_chains=also_chains,
+        response_elements=response_elements if response_elements is not None else {},
     )
     return run_audited(call, action, users=deps.users, policy=deps.access_policy, trail=deps.trail, now=deps.clock())
 
@@ -492,3 +510,10 @@ from plateguard.handlers.api_hotlists import router as _hotlist_router  # noqa: 
 
 EVENT_NAMES.update(_HOTLIST_EVENT_NAMES)
 app.include_router(_hotlist_router)
+
+# Legal holds: place, list, release (supervisors; auditors list), through the same audited door.
+from plateguard.handlers.api_holds import EVENT_NAMES as _HOLD_EVENT_NAMES  # noqa: E402
+from plateguard.handlers.api_holds import router as _holds_router  # noqa: E402
+
+EVENT_NAMES.update(_HOLD_EVENT_NAMES)
+app.include_router(_holds_router)

@@ -105,6 +105,15 @@ class AuditEvent:
     error_message: str | None = None
     result_count: int | None = None
     read_only: bool = True
+    # What the action adds to responseElements beside the count (e.g. the id of a hold it placed).
+    response_elements: dict[str, Any] | None = None
+
+
+def _response_elements(event: AuditEvent) -> dict[str, Any] | None:
+    if event.result_count is None and not event.response_elements:
+        return None
+    elements: dict[str, Any] = {} if event.result_count is None else {"resultCount": event.result_count}
+    return {**elements, **(event.response_elements or {})}
 
 
 def build_record(event: AuditEvent, chain: str, seq: int, previous_hash: str) -> dict[str, Any]:
@@ -131,7 +140,7 @@ def build_record(event: AuditEvent, chain: str, seq: int, previous_hash: str) ->
         "outcome": event.outcome,
         "errorCode": event.error_code,
         "errorMessage": event.error_message,
-        "responseElements": None if event.result_count is None else {"resultCount": event.result_count},
+        "responseElements": _response_elements(event),
         "chain": {"agency": chain, "sequence": seq, "previousHash": previous_hash},
     }
 
@@ -144,8 +153,9 @@ class AuditTrail:
         self._archive = archive
         self._max_attempts = max_attempts
 
-    def record(self, event: AuditEvent) -> ChainEntry:
-        chain = event.agency or UNREGISTERED_CHAIN
+    def record(self, event: AuditEvent, chain: str | None = None) -> ChainEntry:
+        """Append to the event's agency chain, or to `chain` (a granting agency recording a recipient's access)."""
+        chain = chain or event.agency or UNREGISTERED_CHAIN
         try:
             entry = self._append(chain, event)
             self._archive.put(archive_key(chain, entry.seq, entry.hash), entry.body)

@@ -3,13 +3,17 @@
 `run_audited` authorizes the caller, runs the action (the query), then writes the audit record with
 the outcome and result count, and only then hands the result back. If the audit write fails, the
 result is dropped and AuditUnavailable (503) propagates instead: fail closed.
+
+A request over another agency's shared data (`AuditedCall.also_chains`) is recorded in the caller's
+chain and then in the granting agency's chain, both before the result leaves; if either write fails
+the request answers 503 (a record already written stays: it shows an access whose data was dropped).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -42,6 +46,10 @@ class AuditedCall:
     event_name: str
     parameters: dict[str, Any]
     read_only: bool = True
+    # Other agencies' chains that also record this request, chosen once the caller is known (sharing).
+    also_chains: Callable[[User], tuple[str, ...]] | None = None
+    # Filled by the action while it runs (e.g. the id of what it created); added to responseElements.
+    response_elements: dict[str, Any] = field(default_factory=dict)
 
 
 def _outcome(error: Exception) -> tuple[str, str]:
@@ -86,7 +94,16 @@ def run_audited(
             error_message=message,
             result_count=count,
             read_only=call.read_only,
+            response_elements=dict(call.response_elements) or None,
         )
+
+    def record(audit_event: AuditEvent) -> None:
+        # The caller's own chain first, then each other agency's chain: all before any data leaves.
+        trail.record(audit_event)
+        if user is not None and call.also_chains is not None:
+            for chain in call.also_chains(user):
+                if chain != user.agency:
+                    trail.record(audit_event, chain=chain)
 
     try:
         user = authorize(call.caller.principal_arn, call.caller.method, call.caller.resource, users, policy, now)
@@ -98,9 +115,9 @@ def run_audited(
             user = error.user  # a known but refused account: its agency's chain records the denial
         outcome, code = _outcome(error)
         message = error.message if isinstance(error, ApiError) else "internal error"
-        trail.record(event(outcome, code, message))  # AuditUnavailable here replaces the error: 503
+        record(event(outcome, code, message))  # AuditUnavailable here replaces the error: 503
         raise
-    trail.record(event("Success", count=count))
+    record(event("Success", count=count))
     _note_activity(user, users, now)
     return result
 

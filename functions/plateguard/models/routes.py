@@ -48,6 +48,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/alerts/summary", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "Alert outcomes and false-hit rates"),
     Route("POST", "/alerts/{alert_id}/disposition", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Record an outcome"),
     Route("POST", "/subscriptions", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Register an alert endpoint"),
+    Route("POST", "/holds", frozenset({Role.SUPERVISOR}), "Place a legal hold on reads for a case"),
+    Route("GET", "/holds", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "List legal holds"),
+    Route("DELETE", "/holds/{hold_id}", frozenset({Role.SUPERVISOR}), "Release a legal hold"),
 )
 
 

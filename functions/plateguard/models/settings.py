@@ -121,6 +121,18 @@ def get_alerts_api_settings() -> AlertsApiSettings:
     return AlertsApiSettings()  # values come from the environment (pydantic-settings)
 
 
+class HoldsApiSettings(AwsSettings):
+    """Legal-hold routes of the officer API (handlers/api_holds.py)."""
+
+    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
+    holds_table_name: str = Field(validation_alias="HOLDS_TABLE_NAME")
+
+
+@lru_cache(maxsize=1)
+def get_holds_api_settings() -> HoldsApiSettings:
+    return HoldsApiSettings()  # values come from the environment (pydantic-settings)
+
+
 class SweeperSettings(AwsSettings):
     """Retention sweeper (handlers/sweeper.py): explicit, hold-aware deletion on time."""
 
