@@ -149,6 +149,7 @@ _STOP_WORDS = frozenset(
     }
 )
 _STATES = frozenset(w for w in _STOP_WORDS if len(w) >= 5 and w not in {"STATE", "SPORT", "AUTO"})
+_TIMESTAMP = re.compile(r"(19|20)\d\d(0[1-9]|1[0-2])\d*$")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[A-Z]")
 
@@ -170,6 +171,8 @@ def plate_prior(text: str) -> float:
     if n >= 7 and any(w in text.replace("0", "O") for w in _STATES):
         return 0.0
     length = {2: 0.05, 3: 0.25, 4: 0.6, 5: 0.9, 6: 1.0, 7: 1.0, 8: 0.8, 9: 0.2, 10: 0.1}[n]
+    if _TIMESTAMP.match(text):
+        return 0.1 * length  # camera date/time overlay (20140513...), not a plate
     has_d, has_l = bool(_HAS_DIGIT.search(text)), bool(_HAS_LETTER.search(text))
     mix = 1.0 if has_d and has_l else (0.45 if has_d else 0.3)
     return length * mix
