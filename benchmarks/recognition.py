@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cold = None if args.no_cold else cold_start_seconds(next(iter(truth)), args.threads)
     reader = get_reader(args.threads)
-    reader.read(cv2.imread(str(next(iter(truth)))))  # warm-up, excluded from timings
+    warm = cv2.imread(str(next(iter(truth))))
+    if warm is not None:
+        reader.read(warm)  # warm-up, excluded from timings
     exact = near = found = boxed = folded = 0
     confident = confident_ok = 0
     times: list[float] = []

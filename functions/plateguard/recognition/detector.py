@@ -52,8 +52,7 @@ class TextDetector:
         return self._boxes(prob, w / rw, h / rh)
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[TextBox]:
-        bitmap = (prob > self.bin_thresh).astype(np.uint8)
-        bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
+        bitmap = cv2.dilate((prob > self.bin_thresh).astype(np.uint8), np.ones((2, 2), np.uint8))
         contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         out: list[TextBox] = []
         ph, pw = prob.shape

@@ -31,8 +31,8 @@ def render_scene(plates: list[str], seed: int, size: tuple[int, int] = (1280, 72
     for i, text in enumerate(plates):
         car_w = int(min(slot * 0.8, width * 0.45))
         car_h = int(min(height * 0.55, car_w * 0.75))
-        cx = int(slot * (i + 0.5) + rng.integers(-slot * 0.05, slot * 0.05 + 1))
-        cy = int(height * 0.6 + rng.integers(-height * 0.05, height * 0.05 + 1))
+        cx = int(slot * (i + 0.5) + rng.integers(-int(slot * 0.05), int(slot * 0.05) + 1))
+        cy = int(height * 0.6 + rng.integers(-int(height * 0.05), int(height * 0.05) + 1))
         x0, y0 = cx - car_w // 2, cy - car_h // 2
         colour = tuple(int(c) for c in _CAR_COLOURS[int(rng.integers(len(_CAR_COLOURS)))])
         cv2.rectangle(frame, (x0, y0), (x0 + car_w, y0 + car_h), colour, -1)
