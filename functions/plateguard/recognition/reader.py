@@ -20,6 +20,7 @@ from .recognizer import LineReading, LineRecognizer, PlateRecognizer, warp_crop
 
 MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
 MAX_ALTERNATIVES = 3
+# The plate CRNN learned each state's O/0 convention from its labels, so its O is kept (generic OCR: folded).
 FOLD_O_PLATE_MODEL = False
 DISAGREEMENT_FACTOR = 0.7
 AMBIGUOUS_ZERO_FACTOR = 0.85
