@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	# Only the pretrained PP-OCR ONNX files inside the rapidocr wheel are used (loaded from the
 	# installed package, never downloaded); its own runtime and dependencies are not needed.
-	$(BIN)/pip install -q --no-deps 'rapidocr>=3.4,<4'
+	$(BIN)/pip install -q --no-deps 'rapidocr>=3.10,<4'
 	touch $(STAMP)
 
 install: $(STAMP)
