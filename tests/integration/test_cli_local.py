@@ -32,7 +32,7 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     assert "accepted=2 rejected=1" in result.stdout
     assert "repeat within the dedup window" in result.stdout
     assert "MNB217 (listed 5MNB217, differs at [0])" in result.stdout
-    assert "HISTORICAL ALERT [MEDIUM] bolo 6LQZ105" in result.stdout
+    assert "HISTORICAL ALERT [MEDIUM] bolo 3HVW872" in result.stdout
     assert "-> confirmed" in result.stdout and "-> misread" in result.stdout
     assert re.search(r"hotlist_entries\s+deleted=1", result.stdout)  # the seeded expired entry, swept
     # Oversight: a dormant account disabled, the month's searches sampled and reviewed, the report written

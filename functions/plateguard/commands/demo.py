@@ -27,7 +27,7 @@ from plateguard.models.records import ImageOutcome, Outcome
 # that misses one character of a listed plate (ambiguous), a plate on an expired entry, a plate added
 # to a list only after it was read (historical hit), and a plate on no list.
 AMBIGUOUS_READ = "MNB217"  # the listed plate is 5MNB217: the camera missed its first character
-HISTORICAL_PLATE = "6LQZ105"
+HISTORICAL_PLATE = "3HVW872"
 DEMO_PLATES = (DEMO_HOTLIST_PLATE, DEMO_HOTLIST_PLATE, AMBIGUOUS_READ, "8TRX660", "4XPL221", HISTORICAL_PLATE)
 DEMO_HOTLIST_CSV = (
     "plate,state,reason,case_number\n"
