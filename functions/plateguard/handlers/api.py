@@ -38,6 +38,7 @@ from plateguard.logic.search import (
 )
 from plateguard.logic.tokens import TokenCodec
 from plateguard.models.api import (
+    AGENCY_PATTERN,
     CAMERA_PATTERN,
     CASE_NUMBER_PATTERN,
     MAX_PURPOSE_LENGTH,
@@ -66,6 +67,8 @@ from plateguard.models.errors import (
 from plateguard.models.records import PlateReadRecord
 from plateguard.models.settings import get_api_settings
 from plateguard.observability import logger, metrics, tracer
+from plateguard.policy.enforcement import grant_for, parse_sharing_grants
+from plateguard.policy.model import Scope, SharingGrant
 
 T = TypeVar("T")
 
@@ -107,6 +110,11 @@ class ApiDependencies:
     access_policy: AccessPolicy
     crop_url_expires_seconds: int
     clock: Callable[[], datetime]
+    # The policy's sharing grants (SHARING_GRANTS): what another agency's users may search here.
+    grants: tuple[SharingGrant, ...] = ()
+
+    def granting_agencies(self) -> frozenset[str]:
+        return frozenset(grant.granting_agency for grant in self.grants)
 
 
 def _now() -> datetime:
@@ -160,6 +168,7 @@ def get_api_dependencies() -> ApiDependencies:
         access_policy=AccessPolicy(inactivity_disable_days=settings.inactivity_disable_days),
         crop_url_expires_seconds=settings.crop_url_expires_seconds,
         clock=_now,
+        grants=parse_sharing_grants(settings.sharing_grants),
     )
 
 
@@ -329,11 +338,28 @@ NextToken = Annotated[str | None, Query(max_length=4096, description="Opaque tok
 Limit = Annotated[int | None, Query(ge=1, le=1000, description="Page size")]
 
 
+def _shared_search_grant(deps: ApiDependencies, user: User, grantor: str, offense_type: str, now: datetime) -> str:
+    """The id of the active grant letting the caller's agency search `grantor`'s reads for this offense
+    type today (UTC date); AccessDenied (audited, no data) when there is none."""
+    grant = grant_for(deps.grants, user.agency, Scope.SEARCH_READS, offense_type, now.date(), granting_agency=grantor)
+    if grant is None:
+        raise AccessDenied(
+            "no_sharing_grant",
+            f"no active sharing grant from {grantor} lets {user.agency} search its reads for {offense_type}",
+            user,
+        )
+    return grant.id
+
+
 @app.get("/reads", summary="Search plate reads", tags=["reads"])
 def search_reads_route(
     purpose: Purpose,
     case_number: CaseNumber,
     offense_type: OffenseType,
+    agency: Annotated[
+        str | None,
+        Query(pattern=AGENCY_PATTERN, description="Another agency's reads, under its sharing grant (default: yours)"),
+    ] = None,
     plate: Annotated[
         str | None, Query(max_length=40, description="Plate; '?' is one character and '*' any run (partial)")
     ] = None,
@@ -349,12 +375,17 @@ def search_reads_route(
 ) -> SearchResponse:
     given = dict(locals())  # the query parameters, exactly as the resolver parsed them
     request = parse_model(SearchRequest, {k: v for k, v in given.items() if v is not None})
+    shared: dict[str, Any] = {}
 
     def run(user: User) -> tuple[SearchResponse, int]:
         deps = get_api_dependencies()
         now = deps.clock()
         query = validate_search(request, deps.search_policy, now)
-        page = search_reads(query, user, deps.reads, deps.codec, deps.search_policy, now)
+        data_agency = user.agency
+        if request.agency and request.agency != user.agency:
+            shared["sharingGrant"] = _shared_search_grant(deps, user, request.agency, request.offense_type, now)
+            shared["dataAgency"] = data_agency = request.agency
+        page = search_reads(query, user, deps.reads, deps.codec, deps.search_policy, now, agency=data_agency)
         response = SearchResponse(
             search_type=query.search_type,
             reads=[_read_out(r) for r in page.reads],
@@ -364,7 +395,14 @@ def search_reads_route(
         )
         return response, len(page.reads)
 
-    return _audited(run)
+    def grantor_chain(user: User) -> tuple[str, ...]:
+        # A search naming a granting agency is recorded in its trail too, served or refused.
+        named = request.agency
+        if named and named != user.agency and named in get_api_dependencies().granting_agencies():
+            return (named,)
+        return ()
+
+    return _audited(run, response_elements=shared, also_chains=grantor_chain)
 
 
 @app.get("/reads/<read_id>", summary="Fetch one read with a short-lived crop URL", tags=["reads"])
@@ -406,6 +444,9 @@ def query_audit_route(
     username: Annotated[str | None, Query(max_length=600, description="Username or principal ARN")] = None,
     plate: Annotated[str | None, Query(max_length=40, description="Plate or pattern as searched")] = None,
     case_number: Annotated[str | None, Query(pattern=CASE_NUMBER_PATTERN)] = None,
+    agency: Annotated[
+        str | None, Query(pattern=AGENCY_PATTERN, description="Only callers of this agency (a sharing recipient)")
+    ] = None,
     limit: Limit = None,
     next_token: NextToken = None,
 ) -> AuditEventsResponse:

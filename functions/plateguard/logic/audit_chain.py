@@ -271,6 +271,7 @@ class AuditFilter:
     username: str | None = None
     plate: str | None = None
     case_number: str | None = None
+    agency: str | None = None  # the caller's agency (userIdentity.agency): a recipient of shared data
 
 
 def record_matches(record: dict[str, Any], wanted: AuditFilter) -> bool:
@@ -283,6 +284,8 @@ def record_matches(record: dict[str, Any], wanted: AuditFilter) -> bool:
     params = record.get("requestParameters") or {}
     identity = record.get("userIdentity") or {}
     if wanted.username and wanted.username not in (identity.get("userName"), identity.get("principalArn")):
+        return False
+    if wanted.agency and identity.get("agency") != wanted.agency:
         return False
     if wanted.plate and str(params.get("plate", "")).upper() != wanted.plate.upper():
         return False

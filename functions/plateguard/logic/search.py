@@ -85,7 +85,9 @@ class ReadQuery:
     limit: int
     next_token: str | None
 
-    def binding(self, user: User) -> str:
+    def binding(self, user: User, agency: str | None = None) -> str:
+        """Binds a token to the caller, the query and (for a shared search) the agency searched."""
+        shared = (agency,) if agency and agency != user.agency else ()
         return query_binding(
             "reads",
             user.agency,
@@ -95,6 +97,7 @@ class ReadQuery:
             self.since.isoformat() if self.since else "",
             self.until.isoformat() if self.until else "",
             self.bbox or "",
+            *shared,
         )
 
     def partitions(self) -> list[Partition]:
@@ -183,10 +186,19 @@ def _decode_cursor(codec: TokenCodec, token: str, binding: str, partitions: int)
 
 
 def search_reads(
-    query: ReadQuery, user: User, source: ReadSource, codec: TokenCodec, policy: SearchPolicy, now: datetime
+    query: ReadQuery,
+    user: User,
+    source: ReadSource,
+    codec: TokenCodec,
+    policy: SearchPolicy,
+    now: datetime,
+    agency: str | None = None,
 ) -> ReadPage:
+    """One page of reads of `agency` (default: the caller's own). Searching another agency's reads is
+    the caller's responsibility to authorize first (a sharing grant, checked in the API handler)."""
+    agency = agency or user.agency
     partitions = query.partitions()
-    binding = query.binding(user)
+    binding = query.binding(user, agency)
     index, start_key = 0, None
     if query.next_token:
         index, start_key = _decode_cursor(codec, query.next_token, binding, len(partitions))
@@ -194,9 +206,9 @@ def search_reads(
     found: list[PlateReadRecord] = []
     scanned = 0
     while index < len(partitions):
-        for record, resume_key in source.query(user.agency, partitions[index], query.since, query.until, start_key):
+        for record, resume_key in source.query(agency, partitions[index], query.since, query.until, start_key):
             scanned += 1
-            if query.accepts(record, user.agency, now):
+            if query.accepts(record, agency, now):
                 found.append(record)
             if len(found) >= query.limit or scanned >= policy.max_scanned_items:
                 token = codec.encode({"p": index, "k": resume_key}, binding)
@@ -233,7 +245,7 @@ def validate_audit_query(request: AuditQueryRequest, policy: SearchPolicy) -> Au
             plate = parse_plate_pattern(request.plate).text
         except PatternError as exc:
             raise InvalidRequest(f"plate: {exc}") from exc
-    return AuditFilter(request.since, request.until, request.username, plate, request.case_number)
+    return AuditFilter(request.since, request.until, request.username, plate, request.case_number, request.agency)
 
 
 def search_audit(

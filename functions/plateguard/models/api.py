@@ -67,7 +67,12 @@ class PurposeFields(_Strict):
         return value.lower()
 
 
+AGENCY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
 class SearchRequest(PurposeFields):
+    # Another agency whose reads to search under its sharing grant; absent: the caller's own agency.
+    agency: str | None = Field(default=None, pattern=AGENCY_PATTERN)
     plate: str | None = Field(default=None, max_length=40)
     camera: str | None = Field(default=None, pattern=CAMERA_PATTERN)
     since: datetime | None = None
@@ -93,6 +98,7 @@ class AuditQueryRequest(_Strict):
     since: datetime
     until: datetime
     username: str | None = Field(default=None, max_length=600)
+    agency: str | None = Field(default=None, pattern=AGENCY_PATTERN)  # the caller's agency in userIdentity
     plate: str | None = Field(default=None, max_length=40)
     case_number: str | None = Field(default=None, pattern=CASE_NUMBER_PATTERN)
     limit: int | None = Field(default=None, ge=1, le=1000)

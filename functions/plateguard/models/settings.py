@@ -92,6 +92,8 @@ class ApiSettings(AwsSettings):
 
     # Accounts unused for this long are refused (CJIS: disable inactive accounts; 90 days is common).
     inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
+    # The policy's sharing grants (plateguard.policy.enforcement.sharing_grants_json): none, no sharing.
+    sharing_grants: str = Field(default="[]", validation_alias="SHARING_GRANTS")
 
     @property
     def offense_type_list(self) -> tuple[str, ...]:

@@ -7,8 +7,12 @@ enforced numbers and the published ones come from the same file.
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from datetime import date, timedelta
+
+from pydantic import TypeAdapter
 
 from plateguard.logic.sweeper import PERSIST_NON_HITS_AT_LEAST, SweepLimits, sweep_interval_seconds
 from plateguard.policy.model import Policy, Scope, SharingGrant
@@ -57,7 +61,45 @@ def api_environment(policy: Policy) -> dict[str, str]:
     return {
         "OFFENSE_TYPES": ",".join(policy.purposes.offense_types),
         "INACTIVITY_DISABLE_DAYS": str(policy.accounts.inactive_disable_days),
+        "SHARING_GRANTS": sharing_grants_json(policy),
     }
+
+
+_GRANTS = TypeAdapter(list[SharingGrant])
+
+
+def sharing_grants_json(policy: Policy) -> str:
+    """The policy's grants as the API enforces them (SHARING_GRANTS): compact JSON, validated on load."""
+    return json.dumps(
+        [grant.model_dump(mode="json", exclude_none=True) for grant in policy.sharing.grants], separators=(",", ":")
+    )
+
+
+def parse_sharing_grants(text: str) -> tuple[SharingGrant, ...]:
+    """SHARING_GRANTS back into grants; malformed text raises (the API then serves nothing: fail closed)."""
+    return tuple(_GRANTS.validate_json(text or "[]"))
+
+
+def grant_for(
+    grants: Iterable[SharingGrant],
+    recipient_agency: str,
+    scope: Scope,
+    offense_type: str,
+    today: date,
+    granting_agency: str | None = None,
+) -> SharingGrant | None:
+    """The first grant (of `granting_agency`, when given) allowing this recipient this scope and purpose
+    today. The recipient is named by `recipient_agency_id` (its agency id) or `recipient_agency`."""
+    for grant in grants:
+        if (
+            recipient_agency in {grant.recipient_agency, grant.recipient_agency_id}
+            and (granting_agency is None or grant.granting_agency == granting_agency)
+            and scope in grant.scopes
+            and offense_type in grant.purposes
+            and grant.start <= today <= grant.end
+        ):
+            return grant
+    return None
 
 
 def sweeper_environment(policy: Policy) -> dict[str, str]:
@@ -77,12 +119,4 @@ def grant_allowing(
     policy: Policy, recipient_agency: str, scope: Scope, offense_type: str, today: date
 ) -> SharingGrant | None:
     """The grant under which a recipient may do this today, or None: sharing is only what a grant says."""
-    for grant in policy.sharing.grants:
-        if (
-            grant.recipient_agency == recipient_agency
-            and scope in grant.scopes
-            and offense_type in grant.purposes
-            and grant.start <= today <= grant.end
-        ):
-            return grant
-    return None
+    return grant_for(policy.sharing.grants, recipient_agency, scope, offense_type, today)

@@ -223,6 +223,11 @@ class SharingGrant(_Strict):
     id: Slug
     granting_agency: Slug
     recipient_agency: Text
+    recipient_agency_id: Slug | None = Field(
+        default=None,
+        description="the recipient's agency id as its users are registered in this deployment (e.g. other-pd); "
+        "the officer API lets that agency's users search under this grant",
+    )
     recipient_type: RecipientType
     scopes: list[Scope] = Field(min_length=1)
     purposes: list[Slug] = Field(min_length=1, description="offense types the recipient may search for")
