@@ -91,14 +91,14 @@ def test_hot_list_import_matching_dedup_history_and_dispositions(
     assert delivered
 
     # When an officer adds a plate that was already read, Then a historical alert is raised
-    seen = read_and_wait(env, "6LQZ105", seed=24)
+    seen = read_and_wait(env, "3HVW872", seed=24)
     assert seen.alert_ids == ()
     code, out = cli(
         env,
         capsys,
         "hotlist",
         "add",
-        "6LQZ105",
+        "3HVW872",
         "--list",
         "bolo",
         "--reason",
@@ -109,7 +109,7 @@ def test_hot_list_import_matching_dedup_history_and_dispositions(
         "7",
     )
     assert code == 0 and "historical hits: 1" in out
-    historical = wait_for(lambda: next((a for a in env.alerts if a["plate"] == "6LQZ105"), None))
+    historical = wait_for(lambda: next((a for a in env.alerts if a["plate"] == "3HVW872"), None))
     assert historical["historical"] is True
 
     # When officers record what happened: one confirmed, one misread
