@@ -43,11 +43,7 @@ def load_truth(folder: Path) -> dict[Path, list[tuple[str, Box | None]]]:
                 continue
             x, y, w, h = (int(v) for v in parts[1:5])
             image = next(
-                (
-                    p
-                    for p in (folder / parts[0], txt.with_suffix(".jpg"), txt.with_suffix(".png"))
-                    if p.exists()
-                ),
+                (p for p in (folder / parts[0], txt.with_suffix(".jpg"), txt.with_suffix(".png")) if p.exists()),
                 folder / parts[0],
             )
             truth.setdefault(image, []).append((normalize_plate(parts[5]), (x, y, w, h)))
@@ -90,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--misses", action="store_true", help="print every miss")
     ap.add_argument("--jsonl", type=Path, help="also write `plateguard read --json` style lines here")
-    ap.add_argument("--split", choices=["all", "train", "val"], default="all",
-                    help="restrict to the training split (training/split.py) used for the shipped models")
+    ap.add_argument(
+        "--split",
+        choices=["all", "train", "val"],
+        default="all",
+        help="restrict to the training split (training/split.py) used for the shipped models",
+    )
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     args = ap.parse_args(argv)
 
@@ -162,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = sum(p.stat().st_size for p in _sessions.model_paths()) / 1e6
     print(f"dataset={args.dataset} n={n} threads={args.threads}")
     print(
-        f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} "
-        f"detection_recall_iou50={found / boxed:.3f}"
+        f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50={found / boxed:.3f}"
         if boxed
         else f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50=n/a"
     )
@@ -173,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         f"cold_start_s={cold if cold is None else round(cold, 2)} model_mb={size_mb:.1f}"
     )
     cpu_times.sort()
-    print(f"cpu_median_ms={statistics.median(cpu_times):.1f} cpu_p90_ms={cpu_times[int(0.9 * (n - 1))]:.1f} "
-          f"o0_folded={folded / n:.3f}")
+    print(
+        f"cpu_median_ms={statistics.median(cpu_times):.1f} cpu_p90_ms={cpu_times[int(0.9 * (n - 1))]:.1f} "
+        f"o0_folded={folded / n:.3f}"
+    )
     return 0
 
 

@@ -25,8 +25,19 @@ def main() -> int:
     args = ap.parse_args()
     crops = args.out / "crops"
     subprocess.run([sys.executable, "-m", "training.prepare_crops", str(crops), *args.datasets], check=True)
-    train = [sys.executable, "-m", "training.train_recognizer", "--crops", str(crops), "--fonts", args.fonts,
-             "--out", str(args.out / "model"), "--minutes", args.minutes]
+    train = [
+        sys.executable,
+        "-m",
+        "training.train_recognizer",
+        "--crops",
+        str(crops),
+        "--fonts",
+        args.fonts,
+        "--out",
+        str(args.out / "model"),
+        "--minutes",
+        args.minutes,
+    ]
     if args.device:
         train += ["--device", args.device]
     subprocess.run(train, check=True)

@@ -52,13 +52,13 @@ def main() -> int:
                     continue
                 label = plates[0][0]
                 boxes = [b for b in det.detect(image) if _worth_reading(b)]
-                lines = boxes + [j for i, a in enumerate(boxes) for b in boxes[i + 1 :]
-                                 if (j := join_boxes(a, b)) is not None]
+                lines = boxes + [
+                    j for i, a in enumerate(boxes) for b in boxes[i + 1 :] if (j := join_boxes(a, b)) is not None
+                ]
                 if not lines:
                     skipped += 1
                     continue
-                readings = [apply_plate_syntax(r) for r in rec.recognize([warp_crop(image, b.corners)
-                                                                          for b in lines])]
+                readings = [apply_plate_syntax(r) for r in rec.recognize([warp_crop(image, b.corners) for b in lines])]
                 dists = [edit_distance(r.text, label) for r in readings]
                 best = int(np.argmin(dists))
                 if dists[best] > 2:
@@ -67,13 +67,26 @@ def main() -> int:
                 val = is_validation(image_path.name)
                 corners = lines[best].corners
                 h = float(np.linalg.norm(corners[3] - corners[0]))
-                variants = [corners] + ([] if val else [
-                    corners + rng.normal(0, 0.07 * h, corners.shape).astype(np.float32) for _ in range(3)])
+                variants = [corners] + (
+                    []
+                    if val
+                    else [corners + rng.normal(0, 0.07 * h, corners.shape).astype(np.float32) for _ in range(3)]
+                )
                 for k, c in enumerate(variants):
                     name = f"{folder.name}__{image_path.stem}__{k}.png"
                     cv2.imwrite(str(out / name), warp_crop(image, c))
-                    manifest.write(json.dumps({"file": name, "label": label, "split": "val" if val else "train",
-                                               "source": folder.name, "ppocr": readings[best].text}) + "\n")
+                    manifest.write(
+                        json.dumps(
+                            {
+                                "file": name,
+                                "label": label,
+                                "split": "val" if val else "train",
+                                "source": folder.name,
+                                "ppocr": readings[best].text,
+                            }
+                        )
+                        + "\n"
+                    )
                 kept += 1
     print(f"kept {kept} images, skipped {skipped}")
     return 0

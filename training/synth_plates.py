@@ -19,18 +19,68 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
 # Format strings: L letter, D digit, X either, " " or "-" a printed gap (not part of the label).
 FORMATS = [
-    "DLLLDDD", "DLLL DDD", "LLL DDDD", "LLL-DDDD", "LLLDDDD", "DDD LLL", "LLL DDD", "DDD-LLL", "LLDDDDD",
-    "LL DDDDD", "DLL DDDD", "DDDDDD", "LLLDDD", "DDLLLD", "DLLDDD", "LLDLLD", "XXXXX", "XXXXXX",
-    "XXXXXXX", "LLLLLLL", "LLLLL", "DDDDLL", "LLL DLDD", "LL DDD-LL", "LL-DDD-LL", "LL DD LLL", "LL DDDD",
-    "L LL DDDD", "LL L DDD", "DDDD LL", "LLL DDD L",
+    "DLLLDDD",
+    "DLLL DDD",
+    "LLL DDDD",
+    "LLL-DDDD",
+    "LLLDDDD",
+    "DDD LLL",
+    "LLL DDD",
+    "DDD-LLL",
+    "LLDDDDD",
+    "LL DDDDD",
+    "DLL DDDD",
+    "DDDDDD",
+    "LLLDDD",
+    "DDLLLD",
+    "DLLDDD",
+    "LLDLLD",
+    "XXXXX",
+    "XXXXXX",
+    "XXXXXXX",
+    "LLLLLLL",
+    "LLLLL",
+    "DDDDLL",
+    "LLL DLDD",
+    "LL DDD-LL",
+    "LL-DDD-LL",
+    "LL DD LLL",
+    "LL DDDD",
+    "L LL DDDD",
+    "LL L DDD",
+    "DDDD LL",
+    "LLL DDD L",
 ]
-_PLATE_COLOURS = [((245, 245, 245), (20, 30, 110)), ((250, 250, 250), (10, 10, 10)),
-                  ((240, 235, 200), (30, 30, 30)), ((250, 215, 40), (10, 10, 10)),
-                  ((230, 240, 250), (140, 20, 20)), ((245, 245, 245), (20, 90, 40)),
-                  ((20, 20, 20), (235, 235, 235)), ((30, 50, 120), (245, 245, 245)),
-                  ((200, 220, 235), (20, 20, 90))]
-_WORDS = ["CALIFORNIA", "TEXAS", "FLORIDA", "NEW YORK", "OHIO", "ILLINOIS", "Sunshine State", "EMPIRE",
-          "dmv.ca.gov", "LAND OF LINCOLN", "GARDEN STATE", "SK", "HR", "D", "BR", "BRASIL", "SP"]
+_PLATE_COLOURS = [
+    ((245, 245, 245), (20, 30, 110)),
+    ((250, 250, 250), (10, 10, 10)),
+    ((240, 235, 200), (30, 30, 30)),
+    ((250, 215, 40), (10, 10, 10)),
+    ((230, 240, 250), (140, 20, 20)),
+    ((245, 245, 245), (20, 90, 40)),
+    ((20, 20, 20), (235, 235, 235)),
+    ((30, 50, 120), (245, 245, 245)),
+    ((200, 220, 235), (20, 20, 90)),
+]
+_WORDS = [
+    "CALIFORNIA",
+    "TEXAS",
+    "FLORIDA",
+    "NEW YORK",
+    "OHIO",
+    "ILLINOIS",
+    "Sunshine State",
+    "EMPIRE",
+    "dmv.ca.gov",
+    "LAND OF LINCOLN",
+    "GARDEN STATE",
+    "SK",
+    "HR",
+    "D",
+    "BR",
+    "BRASIL",
+    "SP",
+]
 
 
 def random_plate(rng: random.Random) -> tuple[str, str]:
@@ -70,8 +120,9 @@ class PlateLineRenderer:
         if rng.random() < 0.25:
             # OpenCV's Hershey fonts (what plateguard.recognition.synth draws): read them too.
             arr = np.asarray(canvas).copy()
-            hfont = rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
-                                cv2.FONT_HERSHEY_TRIPLEX])
+            hfont = rng.choice(
+                [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX]
+            )
             thick = rng.randint(2, 7)
             (tw, th), _ = cv2.getTextSize(printed, hfont, 1.0, thick)
             scale = min(0.8 * size / max(th, 1), text_w / max(tw, 1))
@@ -82,20 +133,29 @@ class PlateLineRenderer:
             x = float(pad_x)
             stroke = rng.choice([0, 0, 1, 2])
             for c, w in zip(printed, widths, strict=True):
-                draw.text((x, pad_y), c, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink,
-                          anchor="la")
+                draw.text((x, pad_y), c, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink, anchor="la")
                 x += w + spacing
         if rng.random() < 0.45:  # plate frame / border close around the text
             mx, my = rng.uniform(0.08, 0.5) * size, rng.uniform(0.08, 0.5) * size
             frame_colour = rng.choice([ink, (60, 60, 60), (20, 20, 20), (150, 150, 150)])
-            draw.rectangle((pad_x - mx, pad_y - my, pad_x + text_w + mx, pad_y + size + my),
-                           outline=frame_colour, width=rng.randint(1, 6))
+            draw.rectangle(
+                (pad_x - mx, pad_y - my, pad_x + text_w + mx, pad_y + size + my),
+                outline=frame_colour,
+                width=rng.randint(1, 6),
+            )
         small = ImageFont.truetype(rng.choice(self.fonts), int(size * rng.uniform(0.3, 0.5)))
         if rng.random() < 0.6:  # state name / slogan partly above or below
-            y = pad_y - small.size - rng.uniform(0, 0.3) * size if rng.random() < 0.5 else \
-                pad_y + size * rng.uniform(1.0, 1.3)
-            draw.text((pad_x + rng.uniform(0, text_w * 0.5), y), rng.choice(_WORDS), font=small,
-                      fill=rng.choice([ink, (150, 20, 20), (20, 20, 120)]))
+            y = (
+                pad_y - small.size - rng.uniform(0, 0.3) * size
+                if rng.random() < 0.5
+                else pad_y + size * rng.uniform(1.0, 1.3)
+            )
+            draw.text(
+                (pad_x + rng.uniform(0, text_w * 0.5), y),
+                rng.choice(_WORDS),
+                font=small,
+                fill=rng.choice([ink, (150, 20, 20), (20, 20, 120)]),
+            )
         if rng.random() < 0.25:  # EU band / state badge at the left
             bx = pad_x - size * rng.uniform(0.5, 0.9)
             colour = rng.choice([(160, 60, 0), (40, 40, 200), (30, 30, 180)])
@@ -115,8 +175,9 @@ class PlateLineRenderer:
         out_h = 48
         out_w = max(16, int(out_h * (x1 - x0) / (y1 - y0)))
         dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
-        crop = cv2.warpPerspective(img, cv2.getPerspectiveTransform(src, dst), (out_w, out_h),
-                                   borderMode=cv2.BORDER_REPLICATE)
+        crop = cv2.warpPerspective(
+            img, cv2.getPerspectiveTransform(src, dst), (out_w, out_h), borderMode=cv2.BORDER_REPLICATE
+        )
         return degrade(crop, rng), label
 
 

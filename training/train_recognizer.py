@@ -46,10 +46,16 @@ class CRNN(nn.Module):
             return [nn.Conv2d(cin, cout, k, padding=p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
         self.features = nn.Sequential(
-            *block(3, 32), nn.MaxPool2d(2),  # 24x96
-            *block(32, 64), nn.MaxPool2d(2),  # 12x48
-            *block(64, 128), *block(128, 128), nn.MaxPool2d((2, 1)),  # 6x48
-            *block(128, 192), *block(192, 192), nn.MaxPool2d((2, 1)),  # 3x48
+            *block(3, 32),
+            nn.MaxPool2d(2),  # 24x96
+            *block(32, 64),
+            nn.MaxPool2d(2),  # 12x48
+            *block(64, 128),
+            *block(128, 128),
+            nn.MaxPool2d((2, 1)),  # 6x48
+            *block(128, 192),
+            *block(192, 192),
+            nn.MaxPool2d((2, 1)),  # 3x48
             *block(192, 256, (3, 1), (0, 0)),  # 1x48
             nn.Dropout(0.1),
         )
@@ -66,9 +72,8 @@ def augment_real(img: np.ndarray, rng: random.Random) -> np.ndarray:
     if rng.random() < 0.5:  # small crop/pad jitter
         dx0, dx1 = rng.randint(-4, 4), rng.randint(-4, 4)
         dy0, dy1 = rng.randint(-3, 3), rng.randint(-3, 3)
-        img = cv2.copyMakeBorder(img, max(0, -dy0), max(0, -dy1), max(0, -dx0), max(0, -dx1),
-                                 cv2.BORDER_REPLICATE)
-        img = img[max(0, dy0): img.shape[0] - max(0, dy1), max(0, dx0): img.shape[1] - max(0, dx1)]
+        img = cv2.copyMakeBorder(img, max(0, -dy0), max(0, -dy1), max(0, -dx0), max(0, -dx1), cv2.BORDER_REPLICATE)
+        img = img[max(0, dy0) : img.shape[0] - max(0, dy1), max(0, dx0) : img.shape[1] - max(0, dx1)]
     if rng.random() < 0.5:
         img = degrade(img, rng)
     return img
@@ -141,9 +146,14 @@ def main() -> int:
 
     model = CRNN().to(args.device)
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M", flush=True)
-    loader = DataLoader(Mixed(args.fonts, train, args.real_frac), batch_size=args.batch,
-                        num_workers=args.workers, collate_fn=collate, persistent_workers=args.workers > 0,
-                        prefetch_factor=4 if args.workers else None)
+    loader = DataLoader(
+        Mixed(args.fonts, train, args.real_frac),
+        batch_size=args.batch,
+        num_workers=args.workers,
+        collate_fn=collate,
+        persistent_workers=args.workers > 0,
+        prefetch_factor=4 if args.workers else None,
+    )
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     budget = args.minutes * 60
@@ -172,9 +182,16 @@ def main() -> int:
 
     model.eval().cpu()
     onnx_path = args.out / "plate_rec.onnx"
-    torch.onnx.export(Exported(model), torch.zeros(1, 3, H, W), str(onnx_path), input_names=["x"],
-                      output_names=["probs"], dynamic_axes={"x": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
-                      dynamo=False)
+    torch.onnx.export(
+        Exported(model),
+        torch.zeros(1, 3, H, W),
+        str(onnx_path),
+        input_names=["x"],
+        output_names=["probs"],
+        dynamic_axes={"x": {0: "n"}, "probs": {0: "n"}},
+        opset_version=17,
+        dynamo=False,
+    )
     import onnx
 
     m = onnx.load(str(onnx_path))
@@ -197,10 +214,18 @@ def main() -> int:
     by_src: dict[str, dict[str, float]] = {}
     for src in sorted({r["source"] for r in results}):
         rs = [r for r in results if r["source"] == src]
-        by_src[src] = {"n": len(rs), "crnn_raw": sum(r["crnn"] == r["label"] for r in rs) / len(rs),
-                       "ppocr": sum(r["ppocr"] == r["label"] for r in rs) / len(rs)}
-    metrics = {"steps": step, "minutes": args.minutes, "batch": args.batch, "val": by_src,
-               "onnx_bytes": onnx_path.stat().st_size}
+        by_src[src] = {
+            "n": len(rs),
+            "crnn_raw": sum(r["crnn"] == r["label"] for r in rs) / len(rs),
+            "ppocr": sum(r["ppocr"] == r["label"] for r in rs) / len(rs),
+        }
+    metrics = {
+        "steps": step,
+        "minutes": args.minutes,
+        "batch": args.batch,
+        "val": by_src,
+        "onnx_bytes": onnx_path.stat().st_size,
+    }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (args.out / "val_readings.jsonl").write_text("\n".join(json.dumps(r) for r in results))
     torch.save(model.state_dict(), args.out / "plate_rec.pt")
