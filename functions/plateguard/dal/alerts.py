@@ -8,7 +8,7 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from plateguard.dal.repositories import DynamoIngestRepository
+from plateguard.dal.repositories import alert_from_item
 from plateguard.dal.tables import AlertItem
 from plateguard.logic.alert_lifecycle import Disposition, DispositionChange
 from plateguard.models.records import Alert
@@ -26,22 +26,16 @@ def _history(item: AlertItem) -> list[DispositionChange]:
 
 
 class DynamoAlertStore:
-    def __init__(self) -> None:
-        self._alerts = DynamoIngestRepository()
-
     def alerts(self, agency: str) -> Iterator[tuple[Alert, list[DispositionChange]]]:
         for item in AlertItem.query(agency):
-            alert = self._alerts.get_alert(agency, item.alert_id)
-            if alert is not None:
-                yield alert, _history(item)
+            yield alert_from_item(item), _history(item)
 
     def get(self, agency: str, alert_id: str) -> tuple[Alert, list[DispositionChange]] | None:
         try:
             item = AlertItem.get(agency, alert_id, consistent_read=True)
         except AlertItem.DoesNotExist:
             return None
-        alert = self._alerts.get_alert(agency, alert_id)
-        return (alert, _history(item)) if alert else None
+        return alert_from_item(item), _history(item)
 
     def save_history(self, agency: str, alert_id: str, history: list[DispositionChange], expected_length: int) -> None:
         """Write the new history only if nobody appended since it was read (optimistic locking)."""

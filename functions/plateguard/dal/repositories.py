@@ -169,31 +169,7 @@ class DynamoIngestRepository:
             item = AlertItem.get(agency, alert_id, consistent_read=True)
         except AlertItem.DoesNotExist:
             return None
-        return Alert(
-            alert_id=item.alert_id,
-            agency=item.agency,
-            read_id=item.read_id,
-            plate=item.plate,
-            list_name=item.list_name,
-            list_type=item.list_type,
-            priority=item.priority,
-            reason=item.reason,
-            case_number=item.case_number,
-            camera_id=item.camera_id,
-            camera_name=item.camera_name,
-            captured_at=item.captured_at,
-            confidence=float(item.confidence),
-            match_quality=item.match_quality,
-            crop_key=item.crop_key,
-            created_at=item.created_at,
-            expires_at=int(item.expires_at),
-            status=AlertStatus(item.status),
-            differing_positions=tuple(int(p) for p in cast(list[float], item.differing_positions or [])),
-            listed_plate=item.listed_plate or item.plate,
-            suppressed_repeats=int(item.suppressed_repeats or 0),
-            historical=bool(item.historical),
-            region=item.region or "unassigned",
-        )
+        return alert_from_item(item)
 
     def put_alert(self, alert: Alert) -> None:
         AlertItem(
@@ -276,4 +252,32 @@ def hotlist_item(entry: HotListEntry) -> HotListItem:
         entered_by=entry.entered_by or None,
         entered_at=entry.entered_at or None,
         expires_at=entry.expires_at,
+    )
+
+
+def alert_from_item(item: AlertItem) -> Alert:
+    return Alert(
+        alert_id=item.alert_id,
+        agency=item.agency,
+        read_id=item.read_id,
+        plate=item.plate,
+        list_name=item.list_name,
+        list_type=item.list_type,
+        priority=item.priority,
+        reason=item.reason,
+        case_number=item.case_number,
+        camera_id=item.camera_id,
+        camera_name=item.camera_name,
+        captured_at=item.captured_at,
+        confidence=float(item.confidence),
+        match_quality=item.match_quality,
+        crop_key=item.crop_key,
+        created_at=item.created_at,
+        expires_at=int(item.expires_at),
+        status=AlertStatus(item.status),
+        differing_positions=tuple(int(p) for p in cast(list[float], item.differing_positions or [])),
+        listed_plate=item.listed_plate or item.plate,
+        suppressed_repeats=int(item.suppressed_repeats or 0),
+        historical=bool(item.historical),
+        region=item.region or "unassigned",
     )
