@@ -323,7 +323,14 @@ def _compliance_report(environment: LocalEnvironment) -> None:
 
     out = environment.state_dir / "compliance"
     print(f"compliance   plateguard report compliance --out {out}", flush=True)
-    plateguard_main(["report", "compliance", "--out", str(out)])
+    # The report synthesizes the CDK app (Node.js): a machine where that fails still finishes the demo.
+    try:
+        passed = plateguard_main(["report", "compliance", "--out", str(out)]) == 0
+    except Exception as exc:  # shown, not hidden: the demo's other results still stand
+        print(f"compliance   could not synthesize the stack: {exc}")
+        passed = True
+    if not passed:
+        print("compliance   the report names failing controls or findings (see above)")
     policy = Path(__file__).resolve().parents[3] / "examples" / "policy" / "california.yaml"
     if policy.exists():  # the repository's example policy (a source checkout; not in a wheel)
         page = environment.state_dir / "transparency"
