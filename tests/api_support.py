@@ -196,13 +196,21 @@ def clear_caches() -> None:
     from plateguard.handlers.api import get_api_dependencies
     from plateguard.handlers.api_holds import get_holds_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
-    from plateguard.models.settings import get_alerts_api_settings, get_api_settings, get_holds_api_settings
+    from plateguard.handlers.api_reviews import get_reviews_api_dependencies
+    from plateguard.models.settings import (
+        get_alerts_api_settings,
+        get_api_settings,
+        get_holds_api_settings,
+        get_reviews_api_settings,
+    )
 
     get_api_settings.cache_clear()
     get_alerts_api_settings.cache_clear()
     get_alerts_api_dependencies.cache_clear()
     get_holds_api_settings.cache_clear()
     get_holds_api_dependencies.cache_clear()
+    get_reviews_api_settings.cache_clear()
+    get_reviews_api_dependencies.cache_clear()
     if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
         get_api_dependencies.cache_clear()
     aws_client.cache_clear()
@@ -237,6 +245,7 @@ def API_TABLES() -> tuple[Any, ...]:
         schema.HOTLISTS,
         schema.ALERTS,
         schema.HOLDS,
+        schema.REVIEWS,
     )
 
 

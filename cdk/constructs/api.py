@@ -59,9 +59,10 @@ class OfficerApi(Construct):
         super().__init__(scope, construct_id)
         # One function serves every route: ApiSettings (search, audit, users) and AlertsApiSettings
         # (hot lists, alerts, subscriptions) in models/settings.py read these.
-        # HoldsApiSettings (legal holds) reads HOLDS_TABLE_NAME.
+        # HoldsApiSettings (legal holds) reads HOLDS_TABLE_NAME; ReviewsApiSettings (search-audit
+        # reviews) reads REVIEWS_TABLE_NAME.
         served = (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS,
-                  schema.ALERTS, schema.HOLDS)  # fmt: skip
+                  schema.ALERTS, schema.HOLDS, schema.REVIEWS)  # fmt: skip
         environment = {spec.env_var: tables[spec.logical_id].table_name for spec in served}
         environment |= {
             schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
@@ -99,6 +100,9 @@ class OfficerApi(Construct):
         # Legal holds: supervisors place and release them (records kept, never deleted), and a hold
         # moves each held read's expires_at (UpdateItem on the read; no put, no delete).
         grant_append(tables[schema.HOLDS.logical_id], fn)
+        # Search-audit reviews: supervisors record findings and sign periods off (put/update, never
+        # delete: findings are audit records). Sampling itself stays the jobs Lambda's.
+        grant_append(tables[schema.REVIEWS.logical_id], fn)
         reads_table = tables[schema.READS.logical_id]
         reads_table.grant(fn, "dynamodb:UpdateItem")
         if reads_table.encryption_key is not None:

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "plateguard.commands.report",
     "plateguard.commands.search",
     "plateguard.commands.audit",
+    "plateguard.commands.review",
 )
 
 

@@ -122,7 +122,7 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
 # Every settings model the API function reads (one Lambda serves all routes).
 API_SETTINGS_MODELS = [
     getattr(settings, name)
-    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings")
+    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings", "ReviewsApiSettings")
     if hasattr(settings, name)
 ]
 
@@ -158,6 +158,8 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     assert not tables("dynamodb:UpdateItem") & {schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
     # Holds are placed and released (put, update), never deleted: a hold is a record of who kept what
     assert schema.HOLDS.logical_id in tables("dynamodb:PutItem") & tables("dynamodb:UpdateItem")
+    # Search-audit findings and sign-offs are recorded (put, update), never deleted
+    assert schema.REVIEWS.logical_id in tables("dynamodb:PutItem") & tables("dynamodb:UpdateItem")
     # And the only table it can delete from is the hot-list entries one (supervisors remove entries)
     deletable = tables("dynamodb:DeleteItem") | tables("dynamodb:BatchWriteItem")
     assert deletable == {schema.HOTLIST.logical_id}

@@ -558,3 +558,10 @@ from plateguard.handlers.api_holds import router as _holds_router  # noqa: E402
 
 EVENT_NAMES.update(_HOLD_EVENT_NAMES)
 app.include_router(_holds_router)
+
+# Search-audit reviews: list, record a finding, sign off (supervisors; auditors list), same door.
+from plateguard.handlers.api_reviews import EVENT_NAMES as _REVIEW_EVENT_NAMES  # noqa: E402
+from plateguard.handlers.api_reviews import router as _reviews_router  # noqa: E402
+
+EVENT_NAMES.update(_REVIEW_EVENT_NAMES)
+app.include_router(_reviews_router)

@@ -267,14 +267,18 @@ def _reset_cached_configuration() -> None:
     """Settings and clients are cached per process; a new environment must not see old ones."""
     from plateguard.dal.clients import aws_client
     from plateguard.handlers.api import get_api_dependencies
+    from plateguard.handlers.api_holds import get_holds_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
+    from plateguard.handlers.api_reviews import get_reviews_api_dependencies
     from plateguard.handlers.ingest import get_ingest_dependencies
     from plateguard.handlers.jobs import get_job_dependencies
     from plateguard.models.job_settings import get_job_settings
     from plateguard.models.settings import (
         get_alerts_api_settings,
         get_api_settings,
+        get_holds_api_settings,
         get_ingest_settings,
+        get_reviews_api_settings,
         get_sweeper_settings,
     )
 
@@ -287,4 +291,8 @@ def _reset_cached_configuration() -> None:
     get_job_settings.cache_clear()
     get_job_dependencies.cache_clear()
     get_alerts_api_dependencies.cache_clear()
+    get_holds_api_settings.cache_clear()
+    get_holds_api_dependencies.cache_clear()
+    get_reviews_api_settings.cache_clear()
+    get_reviews_api_dependencies.cache_clear()
     aws_client.cache_clear()

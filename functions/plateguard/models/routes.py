@@ -51,6 +51,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/holds", frozenset({Role.SUPERVISOR}), "Place a legal hold on reads for a case"),
     Route("GET", "/holds", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "List legal holds"),
     Route("DELETE", "/holds/{hold_id}", frozenset({Role.SUPERVISOR}), "Release a legal hold"),
+    Route("GET", "/reviews", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "List search-audit reviews"),
+    # Before /reviews/{batch_id}/{item}: the literal path must win where routes are matched in order.
+    Route("POST", "/reviews/{batch_id}/sign-off", frozenset({Role.SUPERVISOR}), "Sign off a search audit"),
+    Route("POST", "/reviews/{batch_id}/{item}", frozenset({Role.SUPERVISOR}), "Record a search-audit finding"),
 )
 
 

@@ -135,6 +135,17 @@ def get_holds_api_settings() -> HoldsApiSettings:
     return HoldsApiSettings()  # values come from the environment (pydantic-settings)
 
 
+class ReviewsApiSettings(AwsSettings):
+    """Search-audit review routes of the officer API (handlers/api_reviews.py)."""
+
+    reviews_table_name: str = Field(validation_alias="REVIEWS_TABLE_NAME")
+
+
+@lru_cache(maxsize=1)
+def get_reviews_api_settings() -> ReviewsApiSettings:
+    return ReviewsApiSettings()  # values come from the environment (pydantic-settings)
+
+
 class SweeperSettings(AwsSettings):
     """Retention sweeper (handlers/sweeper.py): explicit, hold-aware deletion on time."""
 
