@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from plateguard.commands.search import TargetError, add_target_arguments, report_error, resolve_target, signed_request
+from plateguard.commands.search import add_target_arguments, call_api, report_error
 from plateguard.logic.alert_lifecycle import Disposition
 from plateguard.logic.hotlist_admin import HotListError, decode_import
 
@@ -54,15 +54,11 @@ def run_import(args: argparse.Namespace) -> int:
     except HotListError as exc:
         print(f"error: {args.file}: {exc}")
         return 2
-    try:
-        target = resolve_target(args)
-    except TargetError as exc:
-        print(f"error: {exc}")
-        return 2
     payload = {"format": args.format, "replace": args.replace, "content": content}
-    status, body = signed_request(
-        target, "POST", f"/hotlists/{args.list_name}/import", body=json.dumps(payload).encode()
-    )
+    answer = call_api(args, "POST", f"/hotlists/{args.list_name}/import", body=payload)
+    if answer is None:
+        return 2
+    status, body = answer
     if status != 200:
         return report_error(status, body)
     print(f"accepted={body['accepted']} rejected={len(body['rejected'])} removed={body['removed']}")
@@ -82,11 +78,6 @@ def _expiry(value: str | None) -> str | None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args)
-    except TargetError as exc:
-        print(f"error: {exc}")
-        return 2
     payload = {
         "plate": args.plate,
         "reason": args.reason,
@@ -94,9 +85,10 @@ def run_add(args: argparse.Namespace) -> int:
         "state": args.state,
         "expires": _expiry(args.expires),
     }
-    status, body = signed_request(
-        target, "POST", f"/hotlists/{args.list_name}/entries", body=json.dumps(payload).encode()
-    )
+    answer = call_api(args, "POST", f"/hotlists/{args.list_name}/entries", body=payload)
+    if answer is None:
+        return 2
+    status, body = answer
     if status != 200:
         return report_error(status, body)
     if args.json:
@@ -111,15 +103,11 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_disposition(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args)
-    except TargetError as exc:
-        print(f"error: {exc}")
-        return 2
     payload = {"disposition": args.disposition, "note": args.note}
-    status, body = signed_request(
-        target, "POST", f"/alerts/{args.alert_id}/disposition", body=json.dumps(payload).encode()
-    )
+    answer = call_api(args, "POST", f"/alerts/{args.alert_id}/disposition", body=payload)
+    if answer is None:
+        return 2
+    status, body = answer
     if status != 200:
         return report_error(status, body)
     print(f"alert {body['alert_id']} ({body['plate']}) is now {body['disposition']}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from plateguard.commands.search import add_target_arguments
+from plateguard.commands.search import add_target_arguments, call_api
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
 
 
@@ -148,24 +148,6 @@ def run_sweep(args: argparse.Namespace) -> int:
         return 0
 
 
-def _call_api(
-    args: argparse.Namespace, method: str, path: str, params: dict[str, str] | None = None, body: Any = None
-) -> tuple[int, Any] | None:
-    """One signed request; None (after saying why) when the API cannot be reached."""
-    import urllib.error
-
-    from plateguard.commands.search import TargetError as ApiTargetError
-    from plateguard.commands.search import resolve_target, signed_request
-
-    try:
-        target = resolve_target(args)
-        payload = None if body is None else json.dumps(body).encode()
-        return signed_request(target, method, path, params, payload)
-    except (ApiTargetError, urllib.error.URLError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
 def _hold_line(h: dict[str, Any]) -> str:
     return (
         f"{h['hold_id']}  case={h['case_number']}  reads={len(h['read_ids'])}  {h['state']}  "
@@ -182,7 +164,7 @@ def run_hold_place(args: argparse.Namespace) -> int:
         print(f"error: --until: {exc}", file=sys.stderr)
         return 2
     body = {"read_ids": args.read_ids, "case_number": args.case_number, "reason": args.reason}
-    answer = _call_api(args, "POST", "/holds", body={**body, "until": until.isoformat()})
+    answer = call_api(args, "POST", "/holds", body={**body, "until": until.isoformat()})
     if answer is None:
         return 2
     status, hold = answer
@@ -201,7 +183,7 @@ def run_hold_place(args: argparse.Namespace) -> int:
 def run_hold_list(args: argparse.Namespace) -> int:
     from plateguard.commands.search import report_error
 
-    answer = _call_api(args, "GET", "/holds", {"include_ended": "true"} if args.all else None)
+    answer = call_api(args, "GET", "/holds", {"include_ended": "true"} if args.all else None)
     if answer is None:
         return 2
     status, body = answer
@@ -219,7 +201,7 @@ def run_hold_list(args: argparse.Namespace) -> int:
 def run_hold_release(args: argparse.Namespace) -> int:
     from plateguard.commands.search import report_error
 
-    answer = _call_api(args, "DELETE", f"/holds/{quote(args.hold_id, safe='')}")
+    answer = call_api(args, "DELETE", f"/holds/{quote(args.hold_id, safe='')}")
     if answer is None:
         return 2
     status, hold = answer

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import urllib.error
 from typing import Any
 from urllib.parse import quote
 
-from plateguard.commands.search import TargetError, add_target_arguments, report_error, resolve_target, signed_request
+from plateguard.commands.search import add_target_arguments, call_api, report_error
 from plateguard.logic.sampling import ReviewStatus
 
 
@@ -47,19 +45,6 @@ def register(subparsers: Any) -> None:
     signing.set_defaults(func=run_sign_off)
 
 
-def _call(
-    args: argparse.Namespace, method: str, path: str, params: dict[str, str] | None = None, body: Any = None
-) -> tuple[int, Any] | None:
-    """One signed request; None (after saying why) when the API cannot be reached."""
-    try:
-        target = resolve_target(args)
-        payload = None if body is None else json.dumps(body).encode()
-        return signed_request(target, method, path, params, payload)
-    except (TargetError, urllib.error.URLError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
 def _review_line(r: dict[str, Any]) -> str:
     search = r.get("search") or {}
     state = r["status"] + (" (escalated)" if r.get("escalated_at") and r["status"] == "pending" else "")
@@ -79,7 +64,7 @@ def _batch_line(b: dict[str, Any]) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     params = {"batch": args.batch, "status": args.status, "mine": "false" if args.all else None}
-    answer = _call(args, "GET", "/reviews", {k: v for k, v in params.items() if v is not None})
+    answer = call_api(args, "GET", "/reviews", {k: v for k, v in params.items() if v is not None})
     if answer is None:
         return 2
     status, body = answer
@@ -98,7 +83,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_decide(args: argparse.Namespace) -> int:
     path = f"/reviews/{quote(args.batch_id, safe='')}/{args.item}"
-    answer = _call(args, "POST", path, body={"justified": args.justified, "notes": args.notes})
+    answer = call_api(args, "POST", path, body={"justified": args.justified, "notes": args.notes})
     if answer is None:
         return 2
     status, review = answer
@@ -112,7 +97,7 @@ def run_decide(args: argparse.Namespace) -> int:
 
 
 def run_sign_off(args: argparse.Namespace) -> int:
-    answer = _call(args, "POST", f"/reviews/{quote(args.batch_id, safe='')}/sign-off", body={"note": args.note})
+    answer = call_api(args, "POST", f"/reviews/{quote(args.batch_id, safe='')}/sign-off", body={"note": args.note})
     if answer is None:
         return 2
     status, batch = answer

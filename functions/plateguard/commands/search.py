@@ -118,6 +118,21 @@ def signed_request(
             return int(error.code), {"error": f"HTTP{error.code}", "message": raw.decode(errors="replace")[:500]}
 
 
+def call_api(
+    args: argparse.Namespace, method: str, path: str, params: dict[str, str] | None = None, body: Any = None
+) -> tuple[int, Any] | None:
+    """One signed request with a JSON body; None (after saying why) when the API cannot be reached."""
+    import urllib.error
+
+    try:
+        target = resolve_target(args)
+        payload = None if body is None else json.dumps(body).encode()
+        return signed_request(target, method, path, params, payload)
+    except (TargetError, urllib.error.URLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def report_error(status: int, body: Any) -> int:
     if isinstance(body, dict):
         print(f"error {status}: {body.get('error', '?')}: {body.get('message', '')}", file=sys.stderr)
