@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if warm is not None:
         reader.read(warm)  # warm-up, excluded from timings
     exact = near = found = boxed = folded = 0
+    plate_det = reader._plate_detector
+    det_found = det_boxes = 0  # the plate detector alone: recall of ground-truth boxes, boxes per image
     confident = confident_ok = 0
     times: list[float] = []
     cpu_times: list[float] = []  # CPU time: a steadier figure than wall time on a shared machine
@@ -131,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         if gt_boxes:
             boxed += len(gt_boxes)
             found += sum(any(iou(r.box, b) >= 0.5 for r in reads) for b in gt_boxes)
+            if plate_det is not None and frame is not None:
+                detected = [(d.x, d.y, d.w, d.h) for d in plate_det.detect(frame)]
+                det_boxes += len(detected)
+                det_found += sum(any(iou(d, b) >= 0.5 for d in detected) for b in gt_boxes)
         if args.misses and not ok:
             print(
                 f"miss {image.name}: read {guess or '-'} ({reads[0].confidence if reads else 0:.2f}) "
@@ -166,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         if boxed
         else f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50=n/a"
     )
+    if plate_det is not None and boxed:
+        print(f"plate_detector_recall_iou50={det_found / boxed:.3f} plate_detector_boxes_per_image={det_boxes / n:.2f}")
     print(f"confident(>=0.9)={confident} precision_at_0.9={confident_ok / confident if confident else 0:.3f}")
     print(
         f"median_ms={statistics.median(times):.1f} p90_ms={times[int(0.9 * (n - 1))]:.1f} "

@@ -42,8 +42,13 @@ def plate_rec_model_path() -> Path:
     return Path(__file__).with_name("models") / "plate_rec.onnx"
 
 
+def plate_det_model_path() -> Path:
+    """Our plate detector, shipped in this package (see models/plate_det.md)."""
+    return Path(__file__).with_name("models") / "plate_det.onnx"
+
+
 def model_paths() -> list[Path]:
-    return [det_model_path(), rec_model_path(), plate_rec_model_path()]
+    return [plate_det_model_path(), det_model_path(), rec_model_path(), plate_rec_model_path()]
 
 
 @functools.cache

@@ -161,6 +161,7 @@ class Candidate:
     det_score: float
     score: float  # plate-likeness combined with reading confidence
     second_opinion: str | None = None  # the other model's reading when both models read the line
+    plate_box: tuple[int, int, int, int] | None = None  # the plate detector's box (x, y, w, h), if any
 
 
 def plate_prior(text: str) -> float:

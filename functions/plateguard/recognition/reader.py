@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -16,6 +17,7 @@ from . import _sessions
 from .candidates import Candidate, aspect_prior, dominance_factors, join_boxes, plate_prior, score_candidate
 from .detector import TextBox, TextDetector
 from .formats import apply_plate_syntax
+from .plate_detector import PlateBox, PlateDetector
 from .recognizer import LineReading, LineRecognizer, PlateRecognizer, warp_crop
 
 MAX_LINES = 40  # text lines sent to the recognizer per image; bounds worst-case latency
@@ -26,6 +28,8 @@ DISAGREEMENT_FACTOR = 0.7
 AMBIGUOUS_ZERO_FACTOR = 0.85
 _SWAP_ZERO = str.maketrans("0O", "O0")
 _AMBIGUOUS_ZERO = re.compile(r"[A-Z][0O]|[0O][A-Z]")
+MAX_PLATE_REGIONS = 4  # plate-detector boxes read per image, best first
+REGION_PLATE_HEIGHT = 80  # px: a detected plate is enlarged (or reduced) to this height before reading
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,20 @@ class PlateReader:
         reread_top: int = 4,
         detect_sides: tuple[int, ...] = (960, 1280),
         early_exit_confidence: float = 0.5,
+        plate_detector: PlateDetector | None = None,
+        plate_sides: tuple[int, ...] = (768,),
+        region_accept_confidence: float = 0.7,
     ) -> None:
         self._detector = detector
         self._recognizer = recognizer
         self._plate_recognizer = plate_recognizer
+        # Plate regions first: when one of them reads with confidence >= region_accept_confidence, the
+        # whole-photo text-detection passes are skipped (they cost 100-300 ms on a 1080p photo). Otherwise
+        # those passes run too and every candidate competes. Measured on US dev photos: 0.867 exact at
+        # 132 ms median CPU (whole photo only) -> 0.888 at 89 ms (regions first; p90 unchanged).
+        self._plate_detector = plate_detector
+        self.plate_sides = plate_sides  # plate-detector passes, coarse to fine (new boxes only)
+        self.region_accept_confidence = region_accept_confidence
         self.reread_top = reread_top
         # Coarse-to-fine: a second, finer detection pass runs only when the first found no plate read
         # with confidence >= early_exit_confidence (small or distant plates). Measured on US dev photos:
@@ -67,6 +81,20 @@ class PlateReader:
         elif image_bgr.shape[2] == 4:
             image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_BGRA2BGR)
         found: list[Candidate] = []
+        if self._plate_detector is not None:
+            searched: list[tuple[int, int, int, int]] = []
+            for side in self.plate_sides:
+                boxes = [
+                    b
+                    for b in self._plate_detector.detect(image_bgr, side)
+                    if not any(_overlap((b.x, b.y, b.w, b.h), s) > 0.5 for s in searched)
+                ][:MAX_PLATE_REGIONS]
+                for box in boxes:
+                    found += self._region_candidates(image_bgr, box)
+                    searched.append((box.x, box.y, box.w, box.h))
+                found.sort(key=lambda c: c.score, reverse=True)
+                if found and _to_plate(found[0], _rect(found[0].corners)).confidence >= self.region_accept_confidence:
+                    return found
         done: set[int] = set()
         for n, side in enumerate(self.detect_sides):
             effective = min(side, max(image_bgr.shape[:2]))  # never upscaled: a repeat would add nothing
@@ -82,13 +110,20 @@ class PlateReader:
                 break
         return found
 
-    def _candidates_at(self, image_bgr: np.ndarray, max_side: int) -> list[Candidate]:
-        boxes = [b for b in self._detector.detect(image_bgr, max_side) if _worth_reading(b)]
-        boxes.sort(key=lambda b: b.score * b.rect[3], reverse=True)
-        boxes = boxes[:MAX_LINES]
-        pairs = ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
-        joined = [j for a, b in pairs if (j := join_boxes(a, b)) is not None]
-        lines = boxes + joined[:MAX_LINES]
+    def _region_candidates(self, image_bgr: np.ndarray, box: PlateBox) -> list[Candidate]:
+        """Candidates read inside one detected plate (see `plate_region`)."""
+        found = plate_region(image_bgr, box)
+        if found is None:
+            return []
+        region, scale, offset = found
+        plate_box = (box.x, box.y, box.w, box.h)
+        return [
+            dataclasses.replace(c, corners=c.corners / scale + offset, plate_box=plate_box)
+            for c in self._candidates_at(region, max(region.shape[:2]), in_plate=True)
+        ]
+
+    def _candidates_at(self, image_bgr: np.ndarray, max_side: int, in_plate: bool = False) -> list[Candidate]:
+        lines = text_lines(self._detector, image_bgr, max_side, in_plate)
         crops = [warp_crop(image_bgr, b.corners) for b in lines]
         readings = [apply_plate_syntax(r) for r in self._recognizer.recognize(crops)]
         scored = [(score_candidate(r, b), i) for i, (r, b) in enumerate(zip(readings, lines, strict=True))]
@@ -118,12 +153,64 @@ class PlateReader:
         for cand in self.candidates(image_bgr):
             if cand.score <= 0.05:
                 break
-            box = _rect(cand.corners)
+            box = cand.plate_box or _rect(cand.corners)
             if any(_overlap(box, p.box) > 0.3 for p in plates):
                 continue  # the same plate read through another (joined or split) box
             plates.append(_to_plate(cand, box))
         plates.sort(key=lambda p: p.confidence, reverse=True)
         return plates
+
+
+def plate_region(image_bgr: np.ndarray, box: PlateBox) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """The detected plate cut out with a margin and enlarged so its characters are ~50 px high (the text
+    detector then separates the registration from frame and sticker text): (region, scale, offset)."""
+    height, width = image_bgr.shape[:2]
+    # The whole blob plus a margin: the calibrated box can cut a plate's first or last character.
+    bx, by, bw, bh = box.blob if box.blob[2] > 0 else (box.x, box.y, box.w, box.h)
+    pad_x, pad_y = 0.15 * bw + 4, 0.2 * bh + 4
+    x0, y0 = max(0, int(bx - pad_x)), max(0, int(by - pad_y))
+    x1, y1 = min(width, int(bx + bw + pad_x)), min(height, int(by + bh + pad_y))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    scale = float(np.clip(REGION_PLATE_HEIGHT / max(box.h, 1), 0.5, 4.0))
+    region = cv2.resize(
+        image_bgr[y0:y1, x0:x1],
+        None,
+        fx=scale,
+        fy=scale,
+        interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA,
+    )
+    return region, scale, np.array([x0, y0], np.float32)
+
+
+def text_lines(detector: TextDetector, image_bgr: np.ndarray, max_side: int, in_plate: bool = False) -> list[TextBox]:
+    """Text lines worth reading: single detections, side-by-side pairs and (inside a plate) longer runs."""
+    detected = detector.detect(image_bgr, max_side)
+    boxes = [b for b in detected if _worth_reading(b)]
+    boxes.sort(key=lambda b: b.score * b.rect[3], reverse=True)
+    boxes = boxes[:MAX_LINES]
+    pairs = ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    joined = [j for a, b in pairs if (j := join_boxes(a, b)) is not None]
+    if in_plate:
+        # An enlarged plate splits into pieces at wide gaps (a lone leading "6", "ABC 1234"): chains of
+        # neighbours on one baseline, single characters included, are read as whole lines too.
+        joined += _chains([b for b in detected if b.rect[3] >= 8 and b.rect[2] >= 3][:MAX_LINES])
+    return boxes + joined[:MAX_LINES]
+
+
+def _chains(boxes: list[TextBox]) -> list[TextBox]:
+    """Left-to-right runs of three or more boxes that join pairwise (pairs are joined elsewhere)."""
+    ordered = sorted(boxes, key=lambda b: b.rect[0])
+    out: list[TextBox] = []
+    for i, start in enumerate(ordered):
+        current, parts = start, 1
+        for nxt in ordered[i + 1 :]:
+            merged = join_boxes(current, nxt)
+            if merged is not None:
+                current, parts = merged, parts + 1
+                if parts >= 2 and (parts >= 3 or not _worth_reading(start) or not _worth_reading(nxt)):
+                    out.append(current)
+    return out
 
 
 def _worth_reading(box: TextBox) -> bool:
@@ -190,7 +277,8 @@ def _build(threads: int) -> PlateReader:
     det = TextDetector(_sessions.session(_sessions.det_model_path(), threads))
     rec = LineRecognizer(_sessions.session(_sessions.rec_model_path(), threads))
     plate_rec = PlateRecognizer(_sessions.session(_sessions.plate_rec_model_path(), threads))
-    return PlateReader(det, rec, plate_rec)
+    plate_det = PlateDetector(_sessions.session(_sessions.plate_det_model_path(), threads))
+    return PlateReader(det, rec, plate_rec, plate_detector=plate_det)
 
 
 def get_reader(threads: int = 1) -> PlateReader:
