@@ -1,16 +1,21 @@
 """Benchmark the plate reader on an OpenALPR-format folder.
 
-usage: python -m benchmarks.recognition DATASET_DIR [--threads 1] [--misses] [--jsonl OUT]
+usage: python -m benchmarks.recognition DATASET_DIR [--threads 1] [--misses] [--jsonl OUT] [--no-baseline]
 
 Folders: `NAME.jpg` + `NAME.txt` (tab-separated `file x y w h PLATE` lines), or crops with
 `groundtruth.csv` (`file,state,PLATE`). Scoring matches /work/shared/tools/score_read.py: an image is
 correct when the top-confidence plate equals one ground-truth plate exactly.
+
+Also printed, from the same run: a reliability table (exact rate of the top plate per confidence band),
+and the whole-image PP-OCR baseline (PP-OCRv6 text detection at 960 px + generic recognition + the same
+plate scoring, without PlateGuard's plate detector and plate CRNN) for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import statistics
 import subprocess
@@ -22,6 +27,7 @@ import cv2
 
 from plateguard.logic.plates import normalize_plate
 from plateguard.recognition import _sessions, get_reader
+from plateguard.recognition.reader import PlateReader
 from training.split import is_validation
 
 Box = tuple[int, int, int, int]
@@ -93,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         help="restrict to the training split (training/split.py) used for the shipped models",
     )
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the whole-image PP-OCR baseline")
     args = ap.parse_args(argv)
 
     truth = load_truth(args.dataset)
@@ -111,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     det_found = det_boxes = 0  # the plate detector alone: recall of ground-truth boxes, boxes per image
     confident = confident_ok = 0
     times: list[float] = []
+    top_reads: list[tuple[float, bool]] = []  # (top plate confidence, exact) for the reliability table
     cpu_times: list[float] = []  # CPU time: a steadier figure than wall time on a shared machine
     sink = args.jsonl.open("w") if args.jsonl else None
     for image, plates in truth.items():
@@ -126,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         exact += ok
         near += any(within_one_edit(guess, t) for t in texts)
         folded += guess.replace("O", "0") in [t.replace("O", "0") for t in texts]
+        if reads:
+            top_reads.append((reads[0].confidence, ok))
         if reads and reads[0].confidence >= 0.9:
             confident += 1
             confident_ok += ok
@@ -184,7 +194,42 @@ def main(argv: list[str] | None = None) -> int:
         f"cpu_median_ms={statistics.median(cpu_times):.1f} cpu_p90_ms={cpu_times[int(0.9 * (n - 1))]:.1f} "
         f"o0_folded={folded / n:.3f}"
     )
+    print("reliability " + reliability(top_reads) + f" no_read={n - len(top_reads)}")
+    if not args.no_baseline:
+        baseline(reader, truth)
     return 0
+
+
+BANDS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)
+
+
+def reliability(top_reads: list[tuple[float, bool]]) -> str:
+    """`lo-hi:n/exact_rate` per confidence band: how often a top read in that band is exactly right."""
+    cells = []
+    for lo, hi in itertools.pairwise(BANDS):
+        band = [ok for conf, ok in top_reads if lo <= conf < hi]
+        rate = f"{sum(band) / len(band):.2f}" if band else "-"
+        cells.append(f"{lo:.2f}-{min(hi, 1.0):.2f}:{len(band)}/{rate}")
+    return " ".join(cells)
+
+
+def baseline(reader: PlateReader, truth: dict[Path, list[tuple[str, Box | None]]]) -> None:
+    """The whole-image PP-OCR reader (no plate detector, no plate CRNN, one 960 px pass), same photos."""
+    plain = PlateReader(reader._detector, reader._recognizer, None, detect_sides=(960,))
+    exact = 0
+    times: list[float] = []
+    for image, plates in truth.items():
+        t0 = time.perf_counter()
+        frame = cv2.imread(str(image))
+        reads = plain.read(frame) if frame is not None else []
+        times.append((time.perf_counter() - t0) * 1000)
+        exact += bool(reads) and reads[0].plate in [p for p, _ in plates]
+    times.sort()
+    n = len(truth)
+    print(
+        f"baseline_ppocr_whole_image exact_top1={exact / n:.3f} median_ms={statistics.median(times):.1f} "
+        f"p90_ms={times[int(0.9 * (n - 1))]:.1f}"
+    )
 
 
 if __name__ == "__main__":

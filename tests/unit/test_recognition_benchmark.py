@@ -1,0 +1,41 @@
+"""The recognition benchmark on a tiny OpenALPR-format folder the test writes itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from benchmarks.recognition import main, reliability
+from plateguard.recognition.synth import render_scene
+
+
+def test_reliability_bands_count_reads_and_their_exact_rate() -> None:
+    """Given top reads at known confidences, when tabulated, then each band shows n / exact rate."""
+    table = reliability([(0.95, True), (0.97, False), (0.85, True), (0.1, False)])
+
+    assert "0.00-0.30:1/0.00" in table
+    assert "0.80-0.90:1/1.00" in table
+    assert "0.95-1.00:2/0.50" in table
+    assert "0.50-0.70:0/-" in table
+
+
+def test_benchmark_prints_accuracy_speed_reliability_and_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given two labelled synthetic photos (one label deliberately wrong), when benchmarked, then exact
+    accuracy is 1/2 and the detector, speed, reliability and PP-OCR baseline lines are printed."""
+    for name, plate, label in (("a", "KXR472", "KXR472"), ("b", "BDF3927", "ZZZ999")):
+        frame = render_scene([plate], seed=1, size=(960, 540))
+        cv2.imwrite(str(tmp_path / f"{name}.jpg"), frame)
+        (tmp_path / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\t{label}\n")
+
+    assert main([str(tmp_path), "--no-cold"]) == 0
+
+    out = capsys.readouterr().out
+    assert "exact_top1=0.500" in out
+    assert "plate_detector_recall_iou50=" in out
+    assert "median_ms=" in out and "p90_ms=" in out and "model_mb=" in out
+    assert out.count("reliability ") == 1
+    assert "baseline_ppocr_whole_image exact_top1=0.500" in out
