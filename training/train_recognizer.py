@@ -135,6 +135,8 @@ def main() -> int:
     ap.add_argument("--real-frac", type=float, default=0.35)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", type=Path, help="start from these weights (plate_rec.pt of an earlier run)")
+    ap.add_argument("--lr", type=float, default=2e-3)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +146,10 @@ def main() -> int:
     val_rows = [r for r in rows if r["split"] == "val"]
     print(f"real train crops {len(train)}, val crops {len(val_rows)}", flush=True)
 
-    model = CRNN().to(args.device)
+    model = CRNN()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    model = model.to(args.device)
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M", flush=True)
     loader = DataLoader(
         Mixed(args.fonts, train, args.real_frac),
@@ -154,7 +159,7 @@ def main() -> int:
         persistent_workers=args.workers > 0,
         prefetch_factor=4 if args.workers else None,
     )
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     budget = args.minutes * 60
     t0 = time.time()
@@ -165,7 +170,7 @@ def main() -> int:
         if elapsed > budget:
             break
         frac = elapsed / budget  # time-based cosine schedule with warm-up
-        lr = 2e-3 * min(1.0, step / 300) * 0.5 * (1 + np.cos(np.pi * frac))
+        lr = args.lr * min(1.0, step / 300) * 0.5 * (1 + np.cos(np.pi * frac))
         for g in opt.param_groups:
             g["lr"] = lr
         xs = xs.to(args.device, non_blocking=True)

@@ -211,7 +211,8 @@ def text_lines(detector: TextDetector, image_bgr: np.ndarray, max_side: int, in_
 
 
 def _chains(boxes: list[TextBox]) -> list[TextBox]:
-    """Left-to-right runs of three or more boxes that join pairwise (pairs are joined elsewhere)."""
+    """Left-to-right runs of boxes joined along one baseline: runs of three or more, and pairs with a box
+    too small to be read alone (a lone digit), which the pair join above never sees."""
     ordered = sorted(boxes, key=lambda b: b.rect[0])
     out: list[TextBox] = []
     for i, start in enumerate(ordered):
