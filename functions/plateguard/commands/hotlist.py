@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from plateguard.commands.search import add_target_arguments, call_api, report_error
+from plateguard.commands.search import add_target_arguments, call_api_ok
 from plateguard.logic.alert_lifecycle import Disposition
 from plateguard.logic.hotlist_admin import HotListError, decode_import
 
@@ -55,12 +55,9 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"error: {args.file}: {exc}")
         return 2
     payload = {"format": args.format, "replace": args.replace, "content": content}
-    answer = call_api(args, "POST", f"/hotlists/{args.list_name}/import", body=payload)
-    if answer is None:
-        return 2
-    status, body = answer
-    if status != 200:
-        return report_error(status, body)
+    body, code = call_api_ok(args, "POST", f"/hotlists/{args.list_name}/import", body=payload)
+    if body is None:
+        return code
     print(f"accepted={body['accepted']} rejected={len(body['rejected'])} removed={body['removed']}")
     for row in body["rejected"]:
         print(f"  line {row['row']}: {row['reason']}")
@@ -85,12 +82,9 @@ def run_add(args: argparse.Namespace) -> int:
         "state": args.state,
         "expires": _expiry(args.expires),
     }
-    answer = call_api(args, "POST", f"/hotlists/{args.list_name}/entries", body=payload)
-    if answer is None:
-        return 2
-    status, body = answer
-    if status != 200:
-        return report_error(status, body)
+    body, code = call_api_ok(args, "POST", f"/hotlists/{args.list_name}/entries", body=payload)
+    if body is None:
+        return code
     if args.json:
         print(json.dumps(body))
     else:
@@ -104,11 +98,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_disposition(args: argparse.Namespace) -> int:
     payload = {"disposition": args.disposition, "note": args.note}
-    answer = call_api(args, "POST", f"/alerts/{args.alert_id}/disposition", body=payload)
-    if answer is None:
-        return 2
-    status, body = answer
-    if status != 200:
-        return report_error(status, body)
+    body, code = call_api_ok(args, "POST", f"/alerts/{args.alert_id}/disposition", body=payload)
+    if body is None:
+        return code
     print(f"alert {body['alert_id']} ({body['plate']}) is now {body['disposition']}")
     return 0

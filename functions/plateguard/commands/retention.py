@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from plateguard.commands.search import add_target_arguments, call_api
+from plateguard.commands.search import add_target_arguments, call_api_ok
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
 
 
@@ -156,20 +156,15 @@ def _hold_line(h: dict[str, Any]) -> str:
 
 
 def run_hold_place(args: argparse.Namespace) -> int:
-    from plateguard.commands.search import report_error
-
     try:
         until = _parse_until(args.until)
     except ValueError as exc:
         print(f"error: --until: {exc}", file=sys.stderr)
         return 2
     body = {"read_ids": args.read_ids, "case_number": args.case_number, "reason": args.reason}
-    answer = call_api(args, "POST", "/holds", body={**body, "until": until.isoformat()})
-    if answer is None:
-        return 2
-    status, hold = answer
-    if status != 200:
-        return report_error(status, hold)
+    hold, code = call_api_ok(args, "POST", "/holds", body={**body, "until": until.isoformat()})
+    if hold is None:
+        return code
     if args.json:
         print(json.dumps(hold, indent=2))
     else:
@@ -181,14 +176,9 @@ def run_hold_place(args: argparse.Namespace) -> int:
 
 
 def run_hold_list(args: argparse.Namespace) -> int:
-    from plateguard.commands.search import report_error
-
-    answer = call_api(args, "GET", "/holds", {"include_ended": "true"} if args.all else None)
-    if answer is None:
-        return 2
-    status, body = answer
-    if status != 200:
-        return report_error(status, body)
+    body, code = call_api_ok(args, "GET", "/holds", {"include_ended": "true"} if args.all else None)
+    if body is None:
+        return code
     if args.json:
         print(json.dumps(body, indent=2))
         return 0
@@ -199,14 +189,9 @@ def run_hold_list(args: argparse.Namespace) -> int:
 
 
 def run_hold_release(args: argparse.Namespace) -> int:
-    from plateguard.commands.search import report_error
-
-    answer = call_api(args, "DELETE", f"/holds/{quote(args.hold_id, safe='')}")
-    if answer is None:
-        return 2
-    status, hold = answer
-    if status != 200:
-        return report_error(status, hold)
+    hold, code = call_api_ok(args, "DELETE", f"/holds/{quote(args.hold_id, safe='')}")
+    if hold is None:
+        return code
     if args.json:
         print(json.dumps(hold, indent=2))
     else:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from plateguard.commands.search import add_target_arguments, call_api, report_error
+from plateguard.commands.search import add_target_arguments, call_api_ok
 from plateguard.logic.sampling import ReviewStatus
 
 
@@ -64,12 +64,9 @@ def _batch_line(b: dict[str, Any]) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     params = {"batch": args.batch, "status": args.status, "mine": "false" if args.all else None}
-    answer = call_api(args, "GET", "/reviews", {k: v for k, v in params.items() if v is not None})
-    if answer is None:
-        return 2
-    status, body = answer
-    if status != 200:
-        return report_error(status, body)
+    body, code = call_api_ok(args, "GET", "/reviews", {k: v for k, v in params.items() if v is not None})
+    if body is None:
+        return code
     if args.json:
         print(json.dumps(body, indent=2))
         return 0
@@ -83,12 +80,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_decide(args: argparse.Namespace) -> int:
     path = f"/reviews/{quote(args.batch_id, safe='')}/{args.item}"
-    answer = call_api(args, "POST", path, body={"justified": args.justified, "notes": args.notes})
-    if answer is None:
-        return 2
-    status, review = answer
-    if status != 200:
-        return report_error(status, review)
+    review, code = call_api_ok(args, "POST", path, body={"justified": args.justified, "notes": args.notes})
+    if review is None:
+        return code
     if args.json:
         print(json.dumps(review, indent=2))
     else:
@@ -97,12 +91,11 @@ def run_decide(args: argparse.Namespace) -> int:
 
 
 def run_sign_off(args: argparse.Namespace) -> int:
-    answer = call_api(args, "POST", f"/reviews/{quote(args.batch_id, safe='')}/sign-off", body={"note": args.note})
-    if answer is None:
-        return 2
-    status, batch = answer
-    if status != 200:
-        return report_error(status, batch)
+    batch, code = call_api_ok(
+        args, "POST", f"/reviews/{quote(args.batch_id, safe='')}/sign-off", body={"note": args.note}
+    )
+    if batch is None:
+        return code
     if args.json:
         print(json.dumps(batch, indent=2))
     else:

@@ -133,6 +133,19 @@ def call_api(
         return None
 
 
+def call_api_ok(
+    args: argparse.Namespace, method: str, path: str, params: dict[str, str] | None = None, body: Any = None
+) -> tuple[Any, int]:
+    """`call_api` for commands that need a 200: (body, 0), or (None, exit code) after saying what failed."""
+    answer = call_api(args, method, path, params, body)
+    if answer is None:
+        return None, 2
+    status, payload = answer
+    if status != 200:
+        return None, report_error(status, payload)
+    return payload, 0
+
+
 def report_error(status: int, body: Any) -> int:
     if isinstance(body, dict):
         print(f"error {status}: {body.get('error', '?')}: {body.get('message', '')}", file=sys.stderr)
