@@ -98,10 +98,7 @@ class PlateReader:
                     for box in boxes:
                         found += self._region_candidates(image_bgr, box, plate_height)
                     found.sort(key=lambda c: c.score, reverse=True)
-                    if (
-                        found
-                        and _to_plate(found[0], _rect(found[0].corners)).confidence >= self.region_accept_confidence
-                    ):
+                    if _best_confidence(found) >= self.region_accept_confidence:
                         return found
         done: set[int] = set()
         for n, side in enumerate(self.detect_sides):
@@ -112,9 +109,7 @@ class PlateReader:
             found += self._candidates_at(image_bgr, side)
             found.sort(key=lambda c: c.score, reverse=True)
             last = n == len(self.detect_sides) - 1
-            if last or (
-                found and _to_plate(found[0], _rect(found[0].corners)).confidence >= self.early_exit_confidence
-            ):
+            if last or _best_confidence(found) >= self.early_exit_confidence:
                 break
         return found
 
@@ -224,6 +219,12 @@ def _chains(boxes: list[TextBox]) -> list[TextBox]:
                 if parts >= 2 and (parts >= 3 or not _worth_reading(start) or not _worth_reading(nxt)):
                     out.append(current)
     return out
+
+
+def _best_confidence(found: list[Candidate]) -> float:
+    """The reported confidence of the best candidate so far (found is sorted best first); -1 when none, so
+    that no threshold, not even 0, counts an empty search as done."""
+    return _to_plate(found[0], _rect(found[0].corners)).confidence if found else -1.0
 
 
 def _worth_reading(box: TextBox) -> bool:
