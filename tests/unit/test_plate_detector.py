@@ -79,6 +79,14 @@ def test_boxes_are_shrunk_by_the_calibrated_blob_overshoot_but_never_to_nothing(
     assert big.blob == (20 * 4, 10 * 4, 20 * 4, 6 * 4)  # the unshrunk blob, searched for the plate's text
 
 
+def test_blobs_taller_than_wide_are_not_plates() -> None:
+    """Given a strong blob shaped like a pole or gate bar (taller than wide), when detected, then no box."""
+    prob = np.zeros((80, 160), np.float32)
+    prob[10:60, 20:30] = 0.99
+
+    assert PlateDetector(_FixedMapSession(prob)).detect(np.zeros((320, 640, 3), np.uint8)) == []  # type: ignore[arg-type]
+
+
 def test_weak_blobs_are_not_plates() -> None:
     """Given a map whose only blob peaks below the minimum score, when detected, then no boxes."""
     prob = np.zeros((80, 160), np.float32)
