@@ -123,7 +123,7 @@ class _OneBox:
         return [self.box] if self.box else []
 
 
-def _reader_with(plate_detector: object) -> tuple[PlateReader, _CountingDetector]:
+def _reader_with(plate_detector: object, **settings: float) -> tuple[PlateReader, _CountingDetector]:
     shared = get_reader(1)
     counting = _CountingDetector(shared._detector)
     reader = PlateReader(
@@ -131,6 +131,7 @@ def _reader_with(plate_detector: object) -> tuple[PlateReader, _CountingDetector
         shared._recognizer,
         shared._plate_recognizer,
         plate_detector=plate_detector,  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
     )
     return reader, counting
 
@@ -154,6 +155,24 @@ def test_a_confident_plate_region_skips_the_whole_photo_passes() -> None:
     assert plates[0].plate == "KXR472"
     assert plates[0].box == (box.x, box.y, box.w, box.h)
     assert all(side is not None and side < 960 for side in counting.sides)
+
+
+def test_a_region_read_below_the_early_exit_but_above_the_floor_still_skips_the_whole_photo() -> None:
+    """Given a region read whose confidence never reaches the early-exit level, when read, then every plate
+    height is tried, and the whole photo is searched only when the best read is also below the floor."""
+    frame = render_scene(["KXR472"], seed=1)
+    box = _plate_box(frame, "KXR472")
+    confidence = _reader_with(_OneBox(box))[0].read(frame)[0].confidence
+    never_early = {"region_accept_confidence": 1.01}
+
+    above_floor, counting_above = _reader_with(_OneBox(box), **never_early, whole_photo_below=confidence - 0.01)
+    below_floor, counting_below = _reader_with(_OneBox(box), **never_early, whole_photo_below=confidence + 0.01)
+    plates_above, plates_below = above_floor.read(frame), below_floor.read(frame)
+
+    assert plates_above[0].plate == plates_below[0].plate == "KXR472"
+    assert len(counting_above.sides) == len(above_floor.region_heights)
+    assert 960 not in counting_above.sides
+    assert 960 in counting_below.sides
 
 
 def test_without_a_plate_region_the_whole_photo_is_searched() -> None:

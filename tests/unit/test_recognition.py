@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from plateguard.recognition import RecognizedPlate, get_reader
+from plateguard.recognition.candidates import plate_prior
 from plateguard.recognition.synth import render_scene
 
 # Hershey glyphs draw O and 0 (and I and 1) alike, so the test plates avoid those pairs.
@@ -81,3 +82,13 @@ def test_render_scene_has_requested_size_and_is_deterministic() -> None:
 
     assert a.shape == (360, 640, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)
+
+
+def test_digits_only_text_is_more_plate_like_inside_a_detected_plate_than_in_the_scene() -> None:
+    """Given a 7-digit string (an older California plate, or a phone or house number in a scene), when
+    scored, then it counts as more plate-like inside a plate-detector box, and still below a mixed one."""
+    in_scene, in_plate = plate_prior("1365847"), plate_prior("1365847", in_plate=True)
+    mixed = plate_prior("6RJN062", in_plate=True)
+
+    assert in_scene < in_plate < mixed
+    assert plate_prior("ABCDEFG", in_plate=True) == plate_prior("ABCDEFG")

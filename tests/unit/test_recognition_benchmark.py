@@ -8,6 +8,7 @@ import cv2
 import pytest
 
 from benchmarks.recognition import main, reliability
+from benchmarks.upscale import upscale_folder
 from plateguard.recognition.synth import render_scene
 
 
@@ -39,3 +40,18 @@ def test_benchmark_prints_accuracy_speed_reliability_and_baseline(
     assert "median_ms=" in out and "p90_ms=" in out and "model_mb=" in out
     assert out.count("reliability ") == 1
     assert "baseline_ppocr_whole_image exact_top1=0.500" in out
+
+
+def test_upscaled_copy_fits_1080p_keeps_the_aspect_and_scales_the_boxes(tmp_path: Path) -> None:
+    """Given a labelled 640x480 photo, when copied to 1080p, then the copy is 1440x1080 and its box and
+    plate text are the original's scaled by 2.25 and unchanged."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    cv2.imwrite(str(src / "a.jpg"), render_scene(["KXR472"], seed=1, size=(640, 480)))
+    (src / "a.txt").write_text("a.jpg\t100\t200\t40\t20\tKXR472\n")
+
+    assert upscale_folder(src, dst) == 1
+
+    image = cv2.imread(str(dst / "a.jpg"))
+    assert image is not None and image.shape[:2] == (1080, 1440)
+    assert (dst / "a.txt").read_text() == "a.jpg\t225\t450\t90\t45\tKXR472\n"

@@ -164,8 +164,16 @@ class Candidate:
     plate_box: tuple[int, int, int, int] | None = None  # the plate detector's box (x, y, w, h), if any
 
 
-def plate_prior(text: str) -> float:
-    """How plausible a string is as a registration, independent of how confidently it was read."""
+# Digits only: a house number, price or phone number in a scene, but inside a detected plate a registration
+# (older California 7-digit plates, 1365847). Measured on US dev photos with regions accepted at >= 0.5:
+# in-plate 0.45 -> 0.7 keeps 0.929 exact and cuts the p90 from ~370 to ~210 ms; 0.9 costs 2 photos.
+DIGITS_ONLY_MIX = 0.45
+DIGITS_ONLY_MIX_IN_PLATE = 0.7
+
+
+def plate_prior(text: str, in_plate: bool = False) -> float:
+    """How plausible a string is as a registration, independent of how confidently it was read;
+    `in_plate`: the text lies inside a box the plate detector found."""
     n = len(text)
     if n < 2 or n > 10 or text.replace("0", "O") in _STOP_WORDS:
         return 0.0
@@ -175,7 +183,8 @@ def plate_prior(text: str) -> float:
     if _TIMESTAMP.match(text):
         return 0.1 * length  # camera date/time overlay (20140513...), not a plate
     has_d, has_l = bool(_HAS_DIGIT.search(text)), bool(_HAS_LETTER.search(text))
-    mix = 1.0 if has_d and has_l else (0.45 if has_d else 0.3)
+    digits_only = DIGITS_ONLY_MIX_IN_PLATE if in_plate else DIGITS_ONLY_MIX
+    mix = 1.0 if has_d and has_l else (digits_only if has_d else 0.3)
     return length * mix
 
 
@@ -210,8 +219,8 @@ def aspect_prior(box: TextBox) -> float:
     return 1.0
 
 
-def score_candidate(reading: LineReading, box: TextBox) -> float:
-    return plate_prior(reading.text) * aspect_prior(box) * reading.confidence**0.5
+def score_candidate(reading: LineReading, box: TextBox, in_plate: bool = False) -> float:
+    return plate_prior(reading.text, in_plate) * aspect_prior(box) * reading.confidence**0.5
 
 
 def line_height(box: TextBox) -> float:

@@ -57,6 +57,7 @@ class PlateReader:
         plate_sides: tuple[int, ...] = (768,),
         region_accept_confidence: float = 0.7,
         region_heights: tuple[int, ...] = REGION_PLATE_HEIGHTS,
+        whole_photo_below: float = 0.5,
     ) -> None:
         self._detector = detector
         self._recognizer = recognizer
@@ -68,6 +69,11 @@ class PlateReader:
         self._plate_detector = plate_detector
         self.plate_sides = plate_sides  # plate-detector passes, coarse to fine (new boxes only)
         self.region_accept_confidence = region_accept_confidence
+        # After the last height, the best region read stands unless it is below whole_photo_below; only
+        # then do the whole-photo passes run. Measured on US dev photos (with the in-plate digits prior in
+        # candidates.py): 0.929 exact either way, photos paying for whole-photo text detection 40 % -> 15 %,
+        # median 81 -> 62 ms, p90 ~370 -> ~210 ms.
+        self.whole_photo_below = whole_photo_below
         self.region_heights = region_heights  # plate heights (px) a region is read at, until one is confident
         self.reread_top = reread_top
         # Coarse-to-fine: a second, finer detection pass runs only when the first found no plate read
@@ -100,6 +106,8 @@ class PlateReader:
                     found.sort(key=lambda c: c.score, reverse=True)
                     if _best_confidence(found) >= self.region_accept_confidence:
                         return found
+                if _best_confidence(found) >= self.whole_photo_below:
+                    return found
         done: set[int] = set()
         for n, side in enumerate(self.detect_sides):
             effective = min(side, max(image_bgr.shape[:2]))  # never upscaled: a repeat would add nothing
@@ -131,7 +139,7 @@ class PlateReader:
         lines = text_lines(self._detector, image_bgr, max_side, in_plate)
         crops = [warp_crop(image_bgr, b.corners) for b in lines]
         readings = [apply_plate_syntax(r) for r in self._recognizer.recognize(crops)]
-        scored = [(score_candidate(r, b), i) for i, (r, b) in enumerate(zip(readings, lines, strict=True))]
+        scored = [(score_candidate(r, b, in_plate), i) for i, (r, b) in enumerate(zip(readings, lines, strict=True))]
         if self._plate_recognizer is not None and self.reread_top > 0:
             # The generic OCR finds which lines look like plates; the plate model re-reads the best few.
             top = [i for s, i in sorted(scored, reverse=True)[: self.reread_top] if s > 0]
@@ -143,7 +151,7 @@ class PlateReader:
                     readings[i] = plate_reading
                 else:
                     generic[i] = plate_reading.text
-                scored[i] = (score_candidate(readings[i], lines[i]), i)
+                scored[i] = (score_candidate(readings[i], lines[i], in_plate), i)
         else:
             generic = {}
         factors = dominance_factors(lines, [plate_prior(r.text) for r in readings])
