@@ -1,10 +1,15 @@
 """Benchmark the plate reader on an OpenALPR-format folder.
 
 usage: python -m benchmarks.recognition DATASET_DIR [--threads 1] [--misses] [--jsonl OUT] [--no-baseline]
+       [--split all|train|val] [--no-cold] [--perturb jpeg92|scale0.8|...]
 
 Folders: `NAME.jpg` + `NAME.txt` (tab-separated `file x y w h PLATE` lines), or crops with
 `groundtruth.csv` (`file,state,PLATE`). Scoring matches /work/shared/tools/score_read.py: an image is
 correct when the top-confidence plate equals one ground-truth plate exactly.
+
+`--perturb` re-reads the same photos slightly changed (`jpegQ`: re-encoded at JPEG quality Q; `scaleF`:
+resized by F), to show how much of a score is tied to the exact pixels of these photos; timings then
+include the change (a few ms).
 
 Also printed, from the same run: a reliability table (exact rate of the top plate per confidence band),
 and the whole-image PP-OCR baseline (PP-OCRv6 text detection at 960 px + generic recognition + the same
@@ -24,6 +29,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from plateguard.logic.plates import normalize_plate
 from plateguard.recognition import _sessions, get_reader
@@ -54,6 +60,36 @@ def load_truth(folder: Path) -> dict[Path, list[tuple[str, Box | None]]]:
             )
             truth.setdefault(image, []).append((normalize_plate(parts[5]), (x, y, w, h)))
     return truth
+
+
+def load_frame(image: Path, perturb: str | None = None) -> np.ndarray | None:
+    """The photo as the reader gets it, optionally re-encoded (`jpegQ`) or resized (`scaleF`)."""
+    frame = cv2.imread(str(image))
+    if frame is None or not perturb:
+        return frame
+    if perturb.startswith("jpeg"):
+        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(perturb[4:])])
+        return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    factor = perturb_scale(perturb)
+    return cv2.resize(
+        frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    )
+
+
+def perturb_scale(perturb: str | None) -> float:
+    return float(perturb[5:]) if perturb and perturb.startswith("scale") else 1.0
+
+
+def _perturbation(text: str) -> str:
+    """argparse type: `jpegQ` (Q 1-100) or `scaleF` (F 0.25-4)."""
+    try:
+        if text.startswith("jpeg") and 1 <= int(text[4:]) <= 100:
+            return text
+        if text.startswith("scale") and 0.25 <= float(text[5:]) <= 4:
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected jpegQ (1-100) or scaleF (0.25-4), got {text!r}")
 
 
 def iou(a: Box, b: Box) -> float:
@@ -100,11 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     ap.add_argument("--no-baseline", action="store_true", help="skip the whole-image PP-OCR baseline")
+    ap.add_argument("--perturb", type=_perturbation, help="jpegQ or scaleF: read slightly changed photos")
     args = ap.parse_args(argv)
 
     truth = load_truth(args.dataset)
     if args.split != "all":
         truth = {p: t for p, t in truth.items() if is_validation(p.name) == (args.split == "val")}
+    factor = perturb_scale(args.perturb)
+    if factor != 1.0:
+        truth = {p: [(t, _scaled(b, factor)) for t, b in rows] for p, rows in truth.items()}
     if not truth:
         print(f"no ground truth found in {args.dataset}", file=sys.stderr)
         return 2
@@ -123,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     sink = args.jsonl.open("w") if args.jsonl else None
     for image, plates in truth.items():
         t0, c0 = time.perf_counter(), time.process_time()
-        frame = cv2.imread(str(image))
+        frame = load_frame(image, args.perturb)
         reads = reader.read(frame) if frame is not None else []
         ms = (time.perf_counter() - t0) * 1000
         times.append(ms)
@@ -176,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(truth)
     times.sort()
     size_mb = sum(p.stat().st_size for p in _sessions.model_paths()) / 1e6
-    print(f"dataset={args.dataset} n={n} threads={args.threads}")
+    print(f"dataset={args.dataset} n={n} threads={args.threads}" + (f" perturb={args.perturb}" if args.perturb else ""))
     print(
         f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50={found / boxed:.3f}"
         if boxed
@@ -196,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("reliability " + reliability(top_reads) + f" no_read={n - len(top_reads)}")
     if not args.no_baseline:
-        baseline(reader, truth)
+        baseline(reader, truth, args.perturb)
     return 0
 
 
@@ -213,14 +253,22 @@ def reliability(top_reads: list[tuple[float, bool]]) -> str:
     return " ".join(cells)
 
 
-def baseline(reader: PlateReader, truth: dict[Path, list[tuple[str, Box | None]]]) -> None:
+def _scaled(box: Box | None, factor: float) -> Box | None:
+    return (
+        None
+        if box is None
+        else (round(box[0] * factor), round(box[1] * factor), round(box[2] * factor), round(box[3] * factor))
+    )
+
+
+def baseline(reader: PlateReader, truth: dict[Path, list[tuple[str, Box | None]]], perturb: str | None = None) -> None:
     """The whole-image PP-OCR reader (no plate detector, no plate CRNN, one 960 px pass), same photos."""
     plain = PlateReader(reader._detector, reader._recognizer, None, detect_sides=(960,))
     exact = 0
     times: list[float] = []
     for image, plates in truth.items():
         t0 = time.perf_counter()
-        frame = cv2.imread(str(image))
+        frame = load_frame(image, perturb)
         reads = plain.read(frame) if frame is not None else []
         times.append((time.perf_counter() - t0) * 1000)
         exact += bool(reads) and reads[0].plate in [p for p, _ in plates]

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from benchmarks.recognition import main, reliability
+from benchmarks.recognition import load_frame, main, reliability
 from benchmarks.upscale import upscale_folder
 from plateguard.recognition.synth import render_scene
 
@@ -55,3 +55,20 @@ def test_upscaled_copy_fits_1080p_keeps_the_aspect_and_scales_the_boxes(tmp_path
     image = cv2.imread(str(dst / "a.jpg"))
     assert image is not None and image.shape[:2] == (1080, 1440)
     assert (dst / "a.txt").read_text() == "a.jpg\t225\t450\t90\t45\tKXR472\n"
+
+
+def test_perturbed_photos_are_re_encoded_or_resized_and_bad_names_are_refused(tmp_path: Path) -> None:
+    """Given a photo, when loaded with `jpeg50` or `scale0.5`, then it is changed as named; an unknown
+    or out-of-range perturbation is refused with a message."""
+    path = tmp_path / "a.png"
+    cv2.imwrite(str(path), render_scene(["KXR472"], seed=1, size=(640, 480)))
+    original = cv2.imread(str(path))
+
+    recoded = load_frame(path, "jpeg50")
+    halved = load_frame(path, "scale0.5")
+
+    assert recoded is not None and recoded.shape == original.shape and (recoded != original).any()
+    assert halved is not None and halved.shape[:2] == (240, 320)
+    for bad in ("blur3", "jpeg0", "scale9"):
+        with pytest.raises(SystemExit):
+            main([str(tmp_path), "--perturb", bad])
