@@ -68,20 +68,22 @@ class CRNN(nn.Module):
         return self.head(f)  # logits N, T, K
 
 
-def augment_real(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def augment_real(img: np.ndarray, rng: random.Random, degrade_p: float = 0.5) -> np.ndarray:
     if rng.random() < 0.5:  # small crop/pad jitter
         dx0, dx1 = rng.randint(-4, 4), rng.randint(-4, 4)
         dy0, dy1 = rng.randint(-3, 3), rng.randint(-3, 3)
         img = cv2.copyMakeBorder(img, max(0, -dy0), max(0, -dy1), max(0, -dx0), max(0, -dx1), cv2.BORDER_REPLICATE)
         img = img[max(0, dy0) : img.shape[0] - max(0, dy1), max(0, dx0) : img.shape[1] - max(0, dx1)]
-    if rng.random() < 0.5:
+    if rng.random() < degrade_p:
         img = degrade(img, rng)
     return img
 
 
 class Mixed(IterableDataset):
-    def __init__(self, fonts: Path, real: list[tuple[np.ndarray, str]], real_frac: float) -> None:
-        self.fonts, self.real, self.real_frac = fonts, real, real_frac
+    def __init__(
+        self, fonts: Path, real: list[tuple[np.ndarray, str]], real_frac: float, real_degrade: float = 0.5
+    ) -> None:
+        self.fonts, self.real, self.real_frac, self.real_degrade = fonts, real, real_frac, real_degrade
 
     def __iter__(self):
         info = get_worker_info()
@@ -90,7 +92,7 @@ class Mixed(IterableDataset):
         while True:
             if self.real and rng.random() < self.real_frac:
                 img, label = rng.choice(self.real)
-                img = augment_real(img, rng)
+                img = augment_real(img, rng, self.real_degrade)
             else:
                 img, label = renderer.render(rng)
             yield to_input(img), label
@@ -133,6 +135,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--workers", type=int, default=14)
     ap.add_argument("--real-frac", type=float, default=0.35)
+    ap.add_argument("--real-degrade", type=float, default=0.5, help="share of real crops degraded (blur, JPEG...)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", type=Path, help="start from these weights (plate_rec.pt of an earlier run)")
@@ -152,7 +155,7 @@ def main() -> int:
     model = model.to(args.device)
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M", flush=True)
     loader = DataLoader(
-        Mixed(args.fonts, train, args.real_frac),
+        Mixed(args.fonts, train, args.real_frac, args.real_degrade),
         batch_size=args.batch,
         num_workers=args.workers,
         collate_fn=collate,
