@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = {p: t for p, t in truth.items() if is_validation(p.name) == (args.split == "val")}
     factor = perturb_scale(args.perturb)
     if factor != 1.0:
-        truth = {p: [(t, _scaled(b, factor)) for t, b in rows] for p, rows in truth.items()}
+        truth = {p: [(t, scaled_box(b, factor)) for t, b in rows] for p, rows in truth.items()}
     if not truth:
         print(f"no ground truth found in {args.dataset}", file=sys.stderr)
         return 2
@@ -253,7 +253,7 @@ def reliability(top_reads: list[tuple[float, bool]]) -> str:
     return " ".join(cells)
 
 
-def _scaled(box: Box | None, factor: float) -> Box | None:
+def scaled_box(box: Box | None, factor: float) -> Box | None:
     return (
         None
         if box is None

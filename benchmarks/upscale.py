@@ -15,28 +15,24 @@ from pathlib import Path
 
 import cv2
 
+from benchmarks.recognition import load_truth, scaled_box
+
 
 def upscale_folder(src: Path, dst: Path, width: int = 1920, height: int = 1080) -> int:
-    """Copies written; photos without a readable image or ground truth are skipped."""
+    """Copies written; photos without a readable image or ground-truth box are skipped."""
     dst.mkdir(parents=True, exist_ok=True)
     written = 0
-    for txt in sorted(src.glob("*.txt")):
-        image = cv2.imread(str(txt.with_suffix(".jpg")))
-        if image is None:
+    for image_path, plates in load_truth(src).items():
+        image = cv2.imread(str(image_path))
+        if image is None or any(box is None for _, box in plates):
             continue
         h, w = image.shape[:2]
         scale = min(width / w, height / h)
         big = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-        name = txt.stem + ".jpg"
+        name = image_path.stem + ".jpg"
         cv2.imwrite(str(dst / name), big, [cv2.IMWRITE_JPEG_QUALITY, 92])
-        rows = []
-        for line in txt.read_text().splitlines():
-            parts = line.strip().split("\t")
-            if len(parts) < 6:
-                continue
-            box = (str(round(int(v) * scale)) for v in parts[1:5])
-            rows.append("\t".join([name, *box, parts[5]]))
-        (dst / txt.name).write_text("\n".join(rows) + "\n")
+        rows = ["\t".join([name, *map(str, scaled_box(box, scale) or ()), plate]) for plate, box in plates]
+        (dst / (image_path.stem + ".txt")).write_text("\n".join(rows) + "\n")
         written += 1
     return written
 

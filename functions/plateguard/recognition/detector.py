@@ -23,6 +23,16 @@ class TextBox:
         return round(x0), round(y0), round(x1 - x0), round(y1 - y0)
 
 
+def fit_to_model(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
+    """The image reduced (never enlarged) to at most `max_side` on its long side, each side rounded to a
+    multiple of 32 (the fully-convolutional detectors' total stride) and at least 32."""
+    h, w = image_bgr.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    rh = max(32, round(h * scale / 32) * 32)
+    rw = max(32, round(w * scale / 32) * 32)
+    return cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
 class TextDetector:
     def __init__(
         self,
@@ -42,14 +52,11 @@ class TextDetector:
     def detect(self, image_bgr: np.ndarray, max_side: int | None = None) -> list[TextBox]:
         h, w = image_bgr.shape[:2]
         # Downscaling bounds the cost on 1080p frames; plates stay >= ~25 px wide at 960 px.
-        scale = min(1.0, (max_side or self.max_side) / max(h, w))
-        rh = max(32, round(h * scale / 32) * 32)
-        rw = max(32, round(w * scale / 32) * 32)
-        resized = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        resized = fit_to_model(image_bgr, max_side or self.max_side)
         blob = resized.astype(np.float32) * (2.0 / 255.0) - 1.0
         blob = blob.transpose(2, 0, 1)[None]
         prob = self._session.run(None, {self._input: blob})[0][0, 0]
-        return self._boxes(prob, w / rw, h / rh)
+        return self._boxes(prob, w / resized.shape[1], h / resized.shape[0])
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[TextBox]:
         bitmap = cv2.dilate((prob > self.bin_thresh).astype(np.uint8), np.ones((2, 2), np.uint8))

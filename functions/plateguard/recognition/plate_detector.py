@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from .detector import fit_to_model
+
 
 @dataclass(frozen=True)
 class PlateBox:
@@ -53,13 +55,10 @@ class PlateDetector:
     def detect(self, image_bgr: np.ndarray, max_side: int | None = None) -> list[PlateBox]:
         h, w = image_bgr.shape[:2]
         # Never upscaled: the network saw plates down to ~20 px wide at this scale in training.
-        scale = min(1.0, (max_side or self.max_side) / max(h, w))
-        rh = max(32, round(h * scale / 32) * 32)
-        rw = max(32, round(w * scale / 32) * 32)
-        resized = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        resized = fit_to_model(image_bgr, max_side or self.max_side)
         blob = resized.astype(np.float32).transpose(2, 0, 1)[None]
         prob = self._session.run(None, {self._input: blob})[0][0, 0]
-        return self._boxes(prob, w / rw, h / rh)
+        return self._boxes(prob, w / resized.shape[1], h / resized.shape[0])
 
     def _boxes(self, prob: np.ndarray, sx: float, sy: float) -> list[PlateBox]:
         mask = (prob > self.threshold).astype(np.uint8)
