@@ -11,6 +11,7 @@ that size. Then: python -m benchmarks.recognition DST_DIR
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import cv2
@@ -45,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--height", type=int, default=1080)
     args = ap.parse_args(argv)
     written = upscale_folder(args.src, args.dst, args.width, args.height)
+    if not written:
+        print(f"error: no readable photo with ground-truth boxes in {args.src}", file=sys.stderr)
+        return 2
     print(f"upscaled={written} dst={args.dst}")
-    return 0 if written else 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import cv2
 import pytest
 
 from benchmarks.recognition import load_frame, main, reliability
+from benchmarks.upscale import main as upscale_main
 from benchmarks.upscale import upscale_folder
 from plateguard.recognition.synth import render_scene
 
@@ -72,3 +73,12 @@ def test_perturbed_photos_are_re_encoded_or_resized_and_bad_names_are_refused(tm
     for bad in ("blur3", "jpeg0", "scale9"):
         with pytest.raises(SystemExit):
             main([str(tmp_path), "--perturb", bad])
+
+
+def test_upscaling_a_folder_without_labelled_photos_is_refused_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given an empty folder, when copied to 1080p, then the command exits 2 and says why."""
+    assert upscale_main([str(tmp_path), str(tmp_path / "out")]) == 2
+
+    assert "no readable photo with ground-truth boxes" in capsys.readouterr().err
