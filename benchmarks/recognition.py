@@ -12,7 +12,8 @@ resized by F), to show how much of a score is tied to the exact pixels of these 
 include the change (a few ms).
 
 Also printed, from the same run: a reliability table (exact rate of the top plate per confidence band),
-and the whole-image PP-OCR baseline (PP-OCRv6 text detection at 960 px + generic recognition + the same
+the expected calibration error of the confidence and of the uncalibrated ranking score, and the
+whole-image PP-OCR baseline (PP-OCRv6 text detection at 960 px + generic recognition + the same
 plate scoring, without PlateGuard's plate detector and plate CRNN) for comparison.
 """
 
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     confident = confident_ok = 0
     times: list[float] = []
     top_reads: list[tuple[float, bool]] = []  # (top plate confidence, exact) for the reliability table
+    top_scores: list[tuple[float, bool]] = []  # the same with the uncalibrated ranking score
     cpu_times: list[float] = []  # CPU time: a steadier figure than wall time on a shared machine
     sink = args.jsonl.open("w") if args.jsonl else None
     for image, plates in truth.items():
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         folded += guess.replace("O", "0") in [t.replace("O", "0") for t in texts]
         if reads:
             top_reads.append((reads[0].confidence, ok))
+            top_scores.append((reads[0].score, ok))
         if reads and reads[0].confidence >= 0.9:
             confident += 1
             confident_ok += ok
@@ -235,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         f"o0_folded={folded / n:.3f}"
     )
     print("reliability " + reliability(top_reads) + f" no_read={n - len(top_reads)}")
+    print(
+        f"calibration_error={calibration_error(top_reads):.3f} "
+        f"uncalibrated_score_error={calibration_error(top_scores):.3f}"
+    )
     if not args.no_baseline:
         baseline(reader, truth, args.perturb)
     return 0
@@ -251,6 +258,19 @@ def reliability(top_reads: list[tuple[float, bool]]) -> str:
         rate = f"{sum(band) / len(band):.2f}" if band else "-"
         cells.append(f"{lo:.2f}-{min(hi, 1.0):.2f}:{len(band)}/{rate}")
     return " ".join(cells)
+
+
+def calibration_error(top_reads: list[tuple[float, bool]], bins: int = 10) -> float:
+    """Expected calibration error: over ten equal confidence bins, the read-weighted mean gap between the
+    bin's mean confidence and its exact rate (0 = a confidence of c is right c of the time)."""
+    if not top_reads:
+        return 0.0
+    gap = 0.0
+    for b in range(bins):
+        cell = [(c, ok) for c, ok in top_reads if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c >= 1)]
+        if cell:
+            gap += abs(sum(c for c, _ in cell) - sum(ok for _, ok in cell))
+    return gap / len(top_reads)
 
 
 def scaled_box(box: Box | None, factor: float) -> Box | None:

@@ -14,6 +14,7 @@ import numpy as np
 from plateguard.logic.plates import normalize_plate
 
 from . import _sessions
+from .calibration import Calibration, shipped_calibration
 from .candidates import Candidate, aspect_prior, dominance_factors, join_boxes, plate_prior, score_candidate
 from .detector import TextBox, TextDetector
 from .formats import apply_plate_syntax
@@ -38,10 +39,11 @@ REGION_PLATE_HEIGHTS = (56, 80)
 class RecognizedPlate:
     plate: str  # normalized A-Z0-9
     raw_text: str  # as read
-    confidence: float  # 0..1
+    confidence: float  # 0..1, calibrated (see calibration.py)
     box: tuple[int, int, int, int]  # x, y, w, h in the input image's pixels
     char_confidences: tuple[float, ...]
     alternatives: tuple[tuple[str, float], ...]  # other readings with their confidence
+    score: float = -1.0  # the uncalibrated ranking score the reader's own thresholds use; -1 when not set
 
 
 class PlateReader:
@@ -58,6 +60,7 @@ class PlateReader:
         region_accept_confidence: float = 0.7,
         region_heights: tuple[int, ...] = REGION_PLATE_HEIGHTS,
         whole_photo_below: float = 0.5,
+        calibration: Calibration | None = None,
     ) -> None:
         self._detector = detector
         self._recognizer = recognizer
@@ -81,6 +84,8 @@ class PlateReader:
         # 0.786 -> 0.867 exact for +10 % median and +80 % p90 CPU time.
         self.detect_sides = detect_sides
         self.early_exit_confidence = early_exit_confidence
+        # Maps the ranking score to the reported confidence; the thresholds above stay on the score.
+        self.calibration = calibration
 
     def candidates(self, image_bgr: np.ndarray) -> list[Candidate]:
         """Every scored plate candidate in the image, best first (exposed for benchmarks and tuning)."""
@@ -170,7 +175,9 @@ class PlateReader:
             if any(_overlap(box, p.box) > 0.3 for p in plates):
                 continue  # the same plate read through another (joined or split) box
             plates.append(_to_plate(cand, box))
-        plates.sort(key=lambda p: p.confidence, reverse=True)
+        if self.calibration is not None:
+            plates = [_calibrated(p, self.calibration) for p in plates]
+        plates.sort(key=lambda p: (p.confidence, p.score), reverse=True)  # the calibration has flat stretches
         return plates
 
 
@@ -230,9 +237,9 @@ def _chains(boxes: list[TextBox]) -> list[TextBox]:
 
 
 def _best_confidence(found: list[Candidate]) -> float:
-    """The reported confidence of the best candidate so far (found is sorted best first); -1 when none, so
+    """The ranking score (uncalibrated) of the best candidate so far (found is sorted best first); -1 when none, so
     that no threshold, not even 0, counts an empty search as done."""
-    return _to_plate(found[0], _rect(found[0].corners)).confidence if found else -1.0
+    return _to_plate(found[0], _rect(found[0].corners)).score if found else -1.0
 
 
 def _worth_reading(box: TextBox) -> bool:
@@ -285,9 +292,20 @@ def _to_plate(cand: Candidate, box: tuple[int, int, int, int]) -> RecognizedPlat
         plate=normalize_plate(cand.reading.text),
         raw_text=cand.reading.text,
         confidence=round(confidence, 4),
+        score=round(confidence, 4),
         box=box,
         char_confidences=tuple(round(p, 4) for p in cand.reading.char_probs),
         alternatives=alternatives[:MAX_ALTERNATIVES],
+    )
+
+
+def _calibrated(plate: RecognizedPlate, calibration: Calibration) -> RecognizedPlate:
+    """The plate with its confidence and its alternatives' confidences mapped by the calibration (which is
+    monotone, so the order of reads and of alternatives is kept)."""
+    return dataclasses.replace(
+        plate,
+        confidence=round(calibration.apply(plate.score), 4),
+        alternatives=tuple((text, round(calibration.apply(c), 4)) for text, c in plate.alternatives),
     )
 
 
@@ -295,15 +313,17 @@ _lock = threading.Lock()
 
 
 @functools.cache
-def _build(threads: int) -> PlateReader:
+def _build(threads: int, calibrated: bool) -> PlateReader:
     det = TextDetector(_sessions.session(_sessions.det_model_path(), threads))
     rec = LineRecognizer(_sessions.session(_sessions.rec_model_path(), threads))
     plate_rec = PlateRecognizer(_sessions.session(_sessions.plate_rec_model_path(), threads))
     plate_det = PlateDetector(_sessions.session(_sessions.plate_det_model_path(), threads))
-    return PlateReader(det, rec, plate_rec, plate_detector=plate_det)
+    calibration = shipped_calibration() if calibrated else None
+    return PlateReader(det, rec, plate_rec, plate_detector=plate_det, calibration=calibration)
 
 
-def get_reader(threads: int = 1) -> PlateReader:
-    """The shared reader for a thread count; ONNX sessions are created on first call, never at import."""
+def get_reader(threads: int = 1, calibrated: bool = True) -> PlateReader:
+    """The shared reader for a thread count; ONNX sessions are created on first call, never at import.
+    `calibrated=False` reports the raw ranking score as confidence (used to fit the calibration)."""
     with _lock:
-        return _build(max(1, int(threads)))
+        return _build(max(1, int(threads)), calibrated)
