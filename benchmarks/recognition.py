@@ -1,15 +1,16 @@
 """Benchmark the plate reader on an OpenALPR-format folder.
 
 usage: python -m benchmarks.recognition DATASET_DIR [--threads 1] [--misses] [--jsonl OUT] [--no-baseline]
-       [--split all|train|val] [--no-cold] [--perturb jpeg92|scale0.8|...]
+       [--split all|train|val] [--no-cold] [--perturb jpeg92|scale0.8|shift8|...]
 
 Folders: `NAME.jpg` + `NAME.txt` (tab-separated `file x y w h PLATE` lines), or crops with
 `groundtruth.csv` (`file,state,PLATE`). Scoring matches /work/shared/tools/score_read.py: an image is
 correct when the top-confidence plate equals one ground-truth plate exactly.
 
 `--perturb` re-reads the same photos slightly changed (`jpegQ`: re-encoded at JPEG quality Q; `scaleF`:
-resized by F), to show how much of a score is tied to the exact pixels of these photos; timings then
-include the change (a few ms).
+resized by F; `shiftN`: N pixel rows and columns cut off the top and left, every other pixel unchanged),
+to show how much of a score is tied to the exact pixels of these photos; timings then include the change
+(a few ms).
 
 Also printed, from the same run: a reliability table (exact rate of the top plate per confidence band),
 the expected calibration error of the confidence and of the uncalibrated ranking score, and the
@@ -64,13 +65,17 @@ def load_truth(folder: Path) -> dict[Path, list[tuple[str, Box | None]]]:
 
 
 def load_frame(image: Path, perturb: str | None = None) -> np.ndarray | None:
-    """The photo as the reader gets it, optionally re-encoded (`jpegQ`) or resized (`scaleF`)."""
+    """The photo as the reader gets it, optionally re-encoded (`jpegQ`), resized (`scaleF`) or cut by N px
+    at the top and left (`shiftN`)."""
     frame = cv2.imread(str(image))
     if frame is None or not perturb:
         return frame
     if perturb.startswith("jpeg"):
         ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(perturb[4:])])
         return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if perturb.startswith("shift"):
+        cut = perturb_shift(perturb)
+        return frame[cut:, cut:].copy()
     factor = perturb_scale(perturb)
     return cv2.resize(
         frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
@@ -81,16 +86,26 @@ def perturb_scale(perturb: str | None) -> float:
     return float(perturb[5:]) if perturb and perturb.startswith("scale") else 1.0
 
 
+def perturb_shift(perturb: str | None) -> int:
+    return int(perturb[5:]) if perturb and perturb.startswith("shift") else 0
+
+
+def shifted_box(box: Box | None, cut: int) -> Box | None:
+    return None if box is None else (box[0] - cut, box[1] - cut, box[2], box[3])
+
+
 def _perturbation(text: str) -> str:
-    """argparse type: `jpegQ` (Q 1-100) or `scaleF` (F 0.25-4)."""
+    """argparse type: `jpegQ` (Q 1-100), `scaleF` (F 0.25-4) or `shiftN` (N 1-64)."""
     try:
         if text.startswith("jpeg") and 1 <= int(text[4:]) <= 100:
             return text
         if text.startswith("scale") and 0.25 <= float(text[5:]) <= 4:
             return text
+        if text.startswith("shift") and 1 <= int(text[5:]) <= 64:
+            return text
     except ValueError:
         pass
-    raise argparse.ArgumentTypeError(f"expected jpegQ (1-100) or scaleF (0.25-4), got {text!r}")
+    raise argparse.ArgumentTypeError(f"expected jpegQ (1-100), scaleF (0.25-4) or shiftN (1-64), got {text!r}")
 
 
 def iou(a: Box, b: Box) -> float:
@@ -137,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     ap.add_argument("--no-baseline", action="store_true", help="skip the whole-image PP-OCR baseline")
-    ap.add_argument("--perturb", type=_perturbation, help="jpegQ or scaleF: read slightly changed photos")
+    ap.add_argument("--perturb", type=_perturbation, help="jpegQ, scaleF or shiftN: read slightly changed photos")
     args = ap.parse_args(argv)
 
     truth = load_truth(args.dataset)
@@ -146,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     factor = perturb_scale(args.perturb)
     if factor != 1.0:
         truth = {p: [(t, scaled_box(b, factor)) for t, b in rows] for p, rows in truth.items()}
+    cut = perturb_shift(args.perturb)
+    if cut:
+        truth = {p: [(t, shifted_box(b, cut)) for t, b in rows] for p, rows in truth.items()}
     if not truth:
         print(f"no ground truth found in {args.dataset}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ import cv2
 import pytest
 
 from benchmarks.recognition import load_frame, main, reliability
+from benchmarks.robustness import main as robustness_main
 from benchmarks.upscale import main as upscale_main
 from benchmarks.upscale import upscale_folder
 from plateguard.recognition.synth import render_scene
@@ -59,18 +60,20 @@ def test_upscaled_copy_fits_1080p_keeps_the_aspect_and_scales_the_boxes(tmp_path
 
 
 def test_perturbed_photos_are_re_encoded_or_resized_and_bad_names_are_refused(tmp_path: Path) -> None:
-    """Given a photo, when loaded with `jpeg50` or `scale0.5`, then it is changed as named; an unknown
-    or out-of-range perturbation is refused with a message."""
+    """Given a photo, when loaded with `jpeg50`, `scale0.5` or `shift8`, then it is changed as named (the
+    shift keeps every other pixel as it was); an unknown or out-of-range perturbation is refused."""
     path = tmp_path / "a.png"
     cv2.imwrite(str(path), render_scene(["KXR472"], seed=1, size=(640, 480)))
     original = cv2.imread(str(path))
 
     recoded = load_frame(path, "jpeg50")
     halved = load_frame(path, "scale0.5")
+    shifted = load_frame(path, "shift8")
 
     assert recoded is not None and recoded.shape == original.shape and (recoded != original).any()
     assert halved is not None and halved.shape[:2] == (240, 320)
-    for bad in ("blur3", "jpeg0", "scale9"):
+    assert shifted is not None and (shifted == original[8:, 8:]).all()
+    for bad in ("blur3", "jpeg0", "scale9", "shift0", "shift99"):
         with pytest.raises(SystemExit):
             main([str(tmp_path), "--perturb", bad])
 
@@ -82,3 +85,29 @@ def test_upscaling_a_folder_without_labelled_photos_is_refused_with_a_message(
     assert upscale_main([str(tmp_path), str(tmp_path / "out")]) == 2
 
     assert "no readable photo with ground-truth boxes" in capsys.readouterr().err
+
+
+def test_robustness_benchmark_counts_photos_right_under_every_condition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a correctly and a wrongly labelled synthetic photo, when read as given and cut by 4 px, then
+    each condition's exact rate is 1/2, one photo is right always and one never."""
+    for name, plate, label in (("a", "KXR472", "KXR472"), ("b", "BDF3927", "ZZZ999")):
+        cv2.imwrite(str(tmp_path / f"{name}.jpg"), render_scene([plate], seed=1, size=(960, 540)))
+        (tmp_path / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\t{label}\n")
+
+    assert robustness_main([str(tmp_path), "--perturb", "shift4"]) == 0
+
+    out = capsys.readouterr().out
+    assert "condition=as-given exact_top1=0.500" in out
+    assert "condition=shift4 exact_top1=0.500" in out
+    assert "conditions=2 mean_exact=0.500" in out
+    assert "right_always=1 right_sometimes=0 right_never=1" in out
+
+
+def test_robustness_benchmark_refuses_a_folder_without_labelled_photos(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given an empty folder, when benchmarked, then it exits 2 with a message."""
+    assert robustness_main([str(tmp_path)]) == 2
+    assert "no labelled photo" in capsys.readouterr().err
