@@ -22,7 +22,7 @@ import cv2
 
 from benchmarks.recognition import load_frame, load_truth
 from plateguard.recognition import get_reader
-from plateguard.recognition.calibration import DEFAULT_BAND, fit_isotonic
+from plateguard.recognition.calibration import DEFAULT_BAND, CalibrationError, fit_isotonic
 from training.split import is_validation
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "functions/plateguard/recognition/models/calibration.json"
@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if not pairs:
         print("error: no labelled validation photo was read", file=sys.stderr)
         return 2
-    calibration, blocks = fit_isotonic(pairs, DEFAULT_BAND)
+    try:
+        calibration, blocks = fit_isotonic(pairs, DEFAULT_BAND)
+    except CalibrationError as exc:
+        print(f"error: {exc} ({len(pairs)} reads)", file=sys.stderr)
+        return 2
     record = {
         "method": "isotonic regression (pool adjacent violators) of 'top read exact' on the ranking score; "
         "scores >= band pass through unchanged, lower scores map below band",

@@ -192,3 +192,19 @@ def test_calibrate_writes_a_file_the_reader_can_load(tmp_path: Path) -> None:
     assert record["reads"] == 3 * len(calibrate.PERTURBATIONS)
     assert record["fitted_on"] == ["plates validation split"]
     assert isinstance(load_calibration(out), Calibration)
+
+
+def test_calibrate_refuses_reads_that_leave_nothing_to_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Given a validation photo read with full confidence only (no read below the band), when calibrating,
+    then it exits 2 with the reason instead of writing a file."""
+    folder = tmp_path / "plates"
+    folder.mkdir()
+    name = next(n for n in (f"scene{i}" for i in range(40)) if is_validation(f"{n}.jpg"))
+    cv2.imwrite(str(folder / f"{name}.jpg"), render_scene(["KXR472"], seed=1, size=(960, 540)))
+    (folder / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\tKXR472\n")
+    out = tmp_path / "calibration.json"
+
+    assert calibrate.main([str(folder), "--out", str(out)]) == 2
+
+    assert "below the band" in capsys.readouterr().err
+    assert not out.exists()
