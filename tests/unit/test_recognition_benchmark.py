@@ -12,6 +12,7 @@ from benchmarks.robustness import main as robustness_main
 from benchmarks.upscale import main as upscale_main
 from benchmarks.upscale import upscale_folder
 from plateguard.recognition.synth import render_scene
+from tests.unit.recognition_support import write_labelled_photo
 
 
 def test_reliability_bands_count_reads_and_their_exact_rate() -> None:
@@ -29,10 +30,8 @@ def test_benchmark_prints_accuracy_speed_reliability_and_baseline(
 ) -> None:
     """Given two labelled synthetic photos (one label deliberately wrong), when benchmarked, then exact
     accuracy is 1/2 and the detector, speed, reliability and PP-OCR baseline lines are printed."""
-    for name, plate, label in (("a", "KXR472", "KXR472"), ("b", "BDF3927", "ZZZ999")):
-        frame = render_scene([plate], seed=1, size=(960, 540))
-        cv2.imwrite(str(tmp_path / f"{name}.jpg"), frame)
-        (tmp_path / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\t{label}\n")
+    write_labelled_photo(tmp_path, "a", "KXR472")
+    write_labelled_photo(tmp_path, "b", "BDF3927", label="ZZZ999")
 
     assert main([str(tmp_path), "--no-cold"]) == 0
 
@@ -92,9 +91,8 @@ def test_robustness_benchmark_counts_photos_right_under_every_condition(
 ) -> None:
     """Given a correctly and a wrongly labelled synthetic photo, when read as given and cut by 4 px, then
     each condition's exact rate is 1/2, one photo is right always and one never."""
-    for name, plate, label in (("a", "KXR472", "KXR472"), ("b", "BDF3927", "ZZZ999")):
-        cv2.imwrite(str(tmp_path / f"{name}.jpg"), render_scene([plate], seed=1, size=(960, 540)))
-        (tmp_path / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\t{label}\n")
+    write_labelled_photo(tmp_path, "a", "KXR472")
+    write_labelled_photo(tmp_path, "b", "BDF3927", label="ZZZ999")
 
     assert robustness_main([str(tmp_path), "--perturb", "shift4"]) == 0
 

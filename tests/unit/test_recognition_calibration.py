@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import pytest
 
 from benchmarks.recognition import calibration_error
@@ -18,6 +17,7 @@ from plateguard.recognition.calibration import (
     shipped_calibration,
 )
 from plateguard.recognition.synth import render_scene
+from tests.unit.recognition_support import write_labelled_photo
 from training import calibrate
 from training.split import is_validation
 
@@ -181,9 +181,7 @@ def test_calibrate_writes_a_file_the_reader_can_load(tmp_path: Path) -> None:
     folder.mkdir()
     names = [n for n in (f"scene{i}" for i in range(40)) if is_validation(f"{n}.jpg")][:3]
     for k, (name, plate) in enumerate(zip(names, ["KXR472", "BDF3927", "HKT6620"], strict=True)):
-        cv2.imwrite(str(folder / f"{name}.jpg"), render_scene([plate], seed=k + 1, size=(960, 540)))
-        label = "ZZZ999" if k == 0 else plate
-        (folder / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\t{label}\n")
+        write_labelled_photo(folder, name, plate, label="ZZZ999" if k == 0 else None, seed=k + 1)
     out = tmp_path / "calibration.json"
 
     assert calibrate.main([str(folder), "--out", str(out)]) == 0
@@ -200,8 +198,7 @@ def test_calibrate_refuses_reads_that_leave_nothing_to_fit(tmp_path: Path, capsy
     folder = tmp_path / "plates"
     folder.mkdir()
     name = next(n for n in (f"scene{i}" for i in range(40)) if is_validation(f"{n}.jpg"))
-    cv2.imwrite(str(folder / f"{name}.jpg"), render_scene(["KXR472"], seed=1, size=(960, 540)))
-    (folder / f"{name}.txt").write_text(f"{name}.jpg\t0\t0\t10\t10\tKXR472\n")
+    write_labelled_photo(folder, name, "KXR472")
     out = tmp_path / "calibration.json"
 
     assert calibrate.main([str(folder), "--out", str(out)]) == 2

@@ -109,9 +109,9 @@ class PlateReader:
                     for box in boxes:
                         found += self._region_candidates(image_bgr, box, plate_height)
                     found.sort(key=lambda c: c.score, reverse=True)
-                    if _best_confidence(found) >= self.region_accept_confidence:
+                    if _best_score(found) >= self.region_accept_confidence:
                         return found
-                if _best_confidence(found) >= self.whole_photo_below:
+                if _best_score(found) >= self.whole_photo_below:
                     return found
         done: set[int] = set()
         for n, side in enumerate(self.detect_sides):
@@ -122,7 +122,7 @@ class PlateReader:
             found += self._candidates_at(image_bgr, side)
             found.sort(key=lambda c: c.score, reverse=True)
             last = n == len(self.detect_sides) - 1
-            if last or _best_confidence(found) >= self.early_exit_confidence:
+            if last or _best_score(found) >= self.early_exit_confidence:
                 break
         return found
 
@@ -236,7 +236,7 @@ def _chains(boxes: list[TextBox]) -> list[TextBox]:
     return out
 
 
-def _best_confidence(found: list[Candidate]) -> float:
+def _best_score(found: list[Candidate]) -> float:
     """The ranking score (uncalibrated) of the best candidate so far (found is sorted best first); -1 when none, so
     that no threshold, not even 0, counts an empty search as done."""
     return _to_plate(found[0], _rect(found[0].corners)).score if found else -1.0
