@@ -28,8 +28,20 @@ GOOD_PURPOSE = {
 }
 
 
+# The stack's role names as they appear in assumed-role ARNs (API_ROLE_NAMES), one per PlateGuard role.
+ROLE_NAMES = {f"PlateGuard-Api{role.value.capitalize()}Role-TEST": role for role in Role}
+
+
 def arn(agency: str, name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:user/{agency}/{name}"
+    """The registry key of an IAM user (user names are unique per account; the agency is not in it)."""
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+
+def session_arn(user: User, role: Role | None = None) -> str:
+    """What API Gateway sends for `user` calling through its role's session (the trust policy pins the
+    session name to the IAM user name)."""
+    role_name = next(name for name, r in ROLE_NAMES.items() if r is (role or user.role))
+    return f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{user.principal_arn.rsplit('/', 1)[-1]}"
 
 
 def make_user(agency: str, name: str, role: Role, **changes: Any) -> User:
@@ -59,7 +71,8 @@ USERS = {
     "inactive": make_user("demo-pd", "officer.idle", Role.OFFICER, last_activity_at=NOW - timedelta(days=120)),
     "unapproved": make_user("demo-pd", "officer.unapproved", Role.OFFICER, approved_by=None),
 }
-UNKNOWN_ARN = arn("demo-pd", "nobody")
+# A session of the officer role whose IAM user is not in the registry.
+UNKNOWN_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/PlateGuard-ApiOfficerRole-TEST/nobody"
 
 
 def make_read(
@@ -165,7 +178,7 @@ class ApiWorld:
     ) -> tuple[int, dict[str, Any]]:
         from plateguard.handlers.api import handle_api_request
 
-        principal = USERS[who].principal_arn if who in USERS else who
+        principal = session_arn(USERS[who]) if who in USERS else who
         event = rest_event(principal, method, resource, path or resource, query, path_params, body)
         response = handle_api_request(event, LambdaContext())
         return int(response["statusCode"]), json.loads(response["body"] or "null")
@@ -285,6 +298,7 @@ def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "API_ROLE_NAMES": json.dumps({role.value: name for name, role in ROLE_NAMES.items()}),
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)

@@ -17,7 +17,7 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 
 def user(name: str, role: Role = Role.OFFICER, agency: str = "demo-pd", **changes: Any) -> User:
     base = User(
-        principal_arn=f"arn:aws:iam::123456789012:user/{agency}/{name}",
+        principal_arn=f"arn:aws:iam::123456789012:user/{name}",
         agency=agency,
         username=name,
         role=role,

@@ -23,9 +23,15 @@ from plateguard.logic.accounts import (
 from plateguard.logic.oversight import SYSTEM_PRINCIPAL
 from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest
 from plateguard.models.routes import Role
+from tests.api_support import ROLE_NAMES, session_arn
 from tests.unit.oversight_support import T0, MemoryChain, MemoryUsers, RecordingNotifier, trail, user
 
 POLICY = AccountPolicy(inactivity_disable_days=90, training_refresh_months=12)
+
+
+def access_policy(*args: Any, **kwargs: Any) -> AccessPolicy:
+    """The API's access policy, trusting the stack's role sessions (tests.api_support.ROLE_NAMES)."""
+    return AccessPolicy(*args, role_names=ROLE_NAMES, **kwargs)
 
 
 def _run(users: MemoryUsers, days_later: float) -> tuple[list[AccountChange], RecordingNotifier, MemoryChain]:
@@ -53,15 +59,15 @@ def test_inactive_account_is_disabled_on_day_91_not_day_90() -> None:
 
 def test_job_and_authorize_agree_on_the_inactivity_boundary() -> None:
     officer = user("officer.idle")
-    access = AccessPolicy(inactivity_disable_days=90)
+    access = access_policy(inactivity_disable_days=90)
     for days, refused in ((90, False), (90.001, True)):
         now = T0 + timedelta(days=days)
         assert bool(lapse_reasons(officer, POLICY, now)) is refused
         if refused:
             with pytest.raises(AccessDenied):
-                authorize(officer.principal_arn, "GET", "/reads", MemoryUsers(officer), access, now)
+                authorize(session_arn(officer), "GET", "/reads", MemoryUsers(officer), access, now)
         else:
-            assert authorize(officer.principal_arn, "GET", "/reads", MemoryUsers(officer), access, now) == officer
+            assert authorize(session_arn(officer), "GET", "/reads", MemoryUsers(officer), access, now) == officer
 
 
 def test_lapsed_training_disables_the_account_on_its_anniversary() -> None:
@@ -77,11 +83,11 @@ def test_lapsed_training_disables_the_account_on_its_anniversary() -> None:
     # And the API refuses the same account from that instant on
     with pytest.raises(AccessDenied) as refused:
         authorize(
-            officer.principal_arn,
+            session_arn(officer),
             "GET",
             "/reads",
             MemoryUsers(active_until),
-            AccessPolicy(90, training_refresh_months=12),
+            access_policy(90, training_refresh_months=12),
             expiry,
         )
     assert refused.value.reason == "training_expired"
@@ -144,7 +150,7 @@ def test_separation_takes_effect_immediately_and_is_final() -> None:
     )
     # Then the very next request is refused, the change is audited and reported
     with pytest.raises(AccessDenied) as refused:
-        authorize(officer.principal_arn, "GET", "/reads", users, AccessPolicy(90), T0 + timedelta(seconds=1))
+        authorize(session_arn(officer), "GET", "/reads", users, access_policy(90), T0 + timedelta(seconds=1))
     assert refused.value.reason == "account_separated"
     (record,) = chain.records("demo-pd", "SeparateAccount")
     assert record["userIdentity"]["userName"] == "sgt.chen" and record["requestParameters"]["reason"]
@@ -193,7 +199,7 @@ def test_reactivation_needs_current_training_and_restarts_the_inactivity_clock()
     reactivate_account(supervisor, officer.principal_arn, **kwargs)
     back = users.named("officer.back")
     assert back.status is UserStatus.ACTIVE and back.approved_by == "sgt.chen"
-    assert authorize(back.principal_arn, "GET", "/reads", users, AccessPolicy(90, 12), T0) == back
+    assert authorize(session_arn(back), "GET", "/reads", users, access_policy(90, 12), T0) == back
     assert [r["eventName"] for r in chain.records()] == ["RecordTraining", "ReactivateAccount"]
 
 

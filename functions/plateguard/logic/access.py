@@ -8,11 +8,13 @@ disabled account or a lapsed training record is still refused.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from plateguard.logic.identity import IdentityRefused, normalize_principal_arn, resolve_caller
 from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest
 from plateguard.models.routes import ROUTES, Role, Route
 
@@ -51,6 +53,14 @@ class AccessPolicy:
     inactivity_disable_days: int
     # Training must be refreshed this many calendar months after completion (None: never lapses).
     training_refresh_months: int | None = None
+    # The stack's role names (as they appear in assumed-role ARNs) -> the PlateGuard role each grants.
+    # Empty: no session is trusted, every request is refused (fail closed).
+    role_names: Mapping[str, Role] = field(default_factory=dict)
+    # Per-role refresher periods from the policy file; a role not named here uses training_refresh_months.
+    refresh_months_by_role: Mapping[Role, int] = field(default_factory=dict)
+
+    def refresh_months(self, role: Role) -> int | None:
+        return self.refresh_months_by_role.get(role, self.training_refresh_months)
 
 
 def add_months(when: datetime, months: int) -> datetime:
@@ -74,22 +84,34 @@ def find_route(method: str, resource: str) -> Route | None:
 
 
 def authorize(
-    principal_arn: str | None,
+    caller_arn: str | None,
     method: str,
     resource: str,
     users: UserDirectory,
     policy: AccessPolicy,
     now: datetime,
 ) -> User:
-    """The caller's registry entry if it may call this route now; AccessDenied (with a reason) if not."""
+    """The caller's registry entry if it may call this route now; AccessDenied (with a reason) if not.
+
+    `caller_arn` is the principal as API Gateway asserts it (an assumed-role session of one of the
+    stack's roles); `plateguard.logic.identity` turns it into the registry key nobody can choose.
+    """
     route = find_route(method, resource)
     if route is None:
         raise AccessDenied("route_unknown", f"{method} {resource} is not a PlateGuard route")
-    if not principal_arn:
-        raise AccessDenied("no_principal", "the request carries no IAM principal")
-    user = users.get(principal_arn)
+    try:
+        identity = resolve_caller(caller_arn, policy.role_names)
+    except IdentityRefused as refused:
+        raise AccessDenied(refused.reason, refused.message) from None
+    user = users.get(identity.principal_arn)
     if user is None:
         raise AccessDenied("unknown_principal", "this IAM principal is not a registered PlateGuard user")
+    if identity.session_role is not user.role:
+        raise AccessDenied(
+            "role_mismatch",
+            f"the session is of the {identity.session_role.value} role, the account is registered as {user.role.value}",
+            user,
+        )
     if user.status is UserStatus.SEPARATED:
         raise AccessDenied("account_separated", "this account was removed on separation", user)
     if user.status is not UserStatus.ACTIVE:
@@ -98,7 +120,7 @@ def authorize(
         raise AccessDenied("not_approved", "this account has no supervisor approval", user)
     if user.training_completed_at is None or user.training_completed_at > now:
         raise AccessDenied("training_incomplete", "ALPR training must be completed before access", user)
-    expires = training_expires_at(user, policy.training_refresh_months)
+    expires = training_expires_at(user, policy.refresh_months(user.role))
     if expires is not None and now >= expires:
         raise AccessDenied("training_expired", f"ALPR training lapsed on {expires.date().isoformat()}", user)
     last_seen = user.last_activity_at or user.created_at
@@ -127,8 +149,11 @@ def put_user(
 ) -> User:
     """Create or update an account of the admin's agency, approved by one of its active supervisors."""
 
-    if principal_arn == admin.principal_arn:
+    principal_arn = normalize_principal_arn(principal_arn)
+    if principal_arn == admin.principal_arn or username == admin.username:
         raise AccessDenied("self_administration", "admins may not change their own account", admin)
+    if approved_by == username:
+        raise InvalidRequest("approved_by must name someone other than the account's own user")
     agency_users = users.list_agency(admin.agency)
     approver = next((u for u in agency_users if u.username == approved_by), None)
     if (
@@ -140,6 +165,10 @@ def put_user(
     existing = users.get(principal_arn)
     if existing is not None and existing.agency != admin.agency:
         raise Conflict("this principal is registered to another agency")
+    if existing is not None and existing.status is UserStatus.SEPARATED:
+        raise Conflict("a separated account stays separated; a returning person gets a new, approved account")
+    if status is UserStatus.SEPARATED:
+        raise InvalidRequest("separate an account with its separate action, which records the reason")
     same_name = next((u for u in agency_users if u.username == username and u.principal_arn != principal_arn), None)
     if same_name is not None:
         raise Conflict(f"username {username} already belongs to another principal")

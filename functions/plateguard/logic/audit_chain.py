@@ -107,6 +107,8 @@ class AuditEvent:
     read_only: bool = True
     # What the action adds to responseElements beside the count (e.g. the id of a hold it placed).
     response_elements: dict[str, Any] | None = None
+    # The caller's role-session ARN as AWS sent it, when it differs from principal_arn.
+    session_arn: str | None = None
 
 
 def _response_elements(event: AuditEvent) -> dict[str, Any] | None:
@@ -114,6 +116,20 @@ def _response_elements(event: AuditEvent) -> dict[str, Any] | None:
         return None
     elements: dict[str, Any] = {} if event.result_count is None else {"resultCount": event.result_count}
     return {**elements, **(event.response_elements or {})}
+
+
+def _user_identity(event: AuditEvent) -> dict[str, Any]:
+    identity = {
+        "type": "IAMPrincipal",
+        "principalArn": event.principal_arn,
+        "accessKeyId": event.access_key_id,
+        "userName": event.username,
+        "agency": event.agency,
+        "role": event.role,
+    }
+    if event.session_arn:
+        identity["sessionArn"] = event.session_arn
+    return identity
 
 
 def build_record(event: AuditEvent, chain: str, seq: int, previous_hash: str) -> dict[str, Any]:
@@ -124,14 +140,7 @@ def build_record(event: AuditEvent, chain: str, seq: int, previous_hash: str) ->
         "eventTime": event.event_time.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "eventSource": EVENT_SOURCE,
         "eventName": event.event_name,
-        "userIdentity": {
-            "type": "IAMPrincipal",
-            "principalArn": event.principal_arn,
-            "accessKeyId": event.access_key_id,
-            "userName": event.username,
-            "agency": event.agency,
-            "role": event.role,
-        },
+        "userIdentity": _user_identity(event),
         "sourceIPAddress": event.source_ip,
         "userAgent": event.user_agent,
         "requestID": event.request_id,

@@ -77,10 +77,14 @@ def run_audited(
         outcome: str, code: str | None = None, message: str | None = None, count: int | None = None
     ) -> AuditEvent:
         who = user
+        sent = call.caller.principal_arn
         return AuditEvent(
             event_name=call.event_name,
             event_time=now,
-            principal_arn=call.caller.principal_arn,
+            # The registry identity AWS asserted (the IAM user behind the role session), and the
+            # session ARN exactly as API Gateway sent it.
+            principal_arn=who.principal_arn if who else sent,
+            session_arn=sent if sent and (who is None or sent != who.principal_arn) else None,
             username=who.username if who else None,
             agency=who.agency if who else None,
             role=who.role.value if who else None,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from plateguard.models.routes import Role
 
 
 class AwsSettings(BaseSettings):
@@ -92,12 +95,21 @@ class ApiSettings(AwsSettings):
 
     # Accounts unused for this long are refused (CJIS: disable inactive accounts; 90 days is common).
     inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
+    # Training older than this is refused on every request, not only by the nightly job.
+    training_refresh_months: int = Field(default=12, ge=1, le=60, validation_alias="TRAINING_REFRESH_MONTHS")
+    # Each PlateGuard role's IAM role name, as JSON ({"officer": "PlateGuard-ApiOfficerRole-X", ...}).
+    # Only sessions of these roles are trusted (their trust policies pin the session name); none: all refused.
+    api_role_names: str = Field(default="{}", validation_alias="API_ROLE_NAMES")
     # The policy's sharing grants (plateguard.policy.enforcement.sharing_grants_json): none, no sharing.
     sharing_grants: str = Field(default="[]", validation_alias="SHARING_GRANTS")
 
     @property
     def offense_type_list(self) -> tuple[str, ...]:
         return tuple(t.strip().lower() for t in self.offense_types.split(",") if t.strip())
+
+    @property
+    def role_name_map(self) -> dict[str, Role]:
+        return {str(name): Role(role) for role, name in json.loads(self.api_role_names).items()}
 
 
 @lru_cache(maxsize=1)
@@ -144,6 +156,23 @@ class ReviewsApiSettings(AwsSettings):
 @lru_cache(maxsize=1)
 def get_reviews_api_settings() -> ReviewsApiSettings:
     return ReviewsApiSettings()  # values come from the environment (pydantic-settings)
+
+
+class CamerasApiSettings(AwsSettings):
+    """Camera registration routes of the officer API (handlers/api_cameras.py); names set by CDK."""
+
+    cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
+    images_bucket_name: str = Field(validation_alias="IMAGES_BUCKET_NAME")
+    # The IoT policy attached to every camera certificate (AssumeRoleWithCertificate on the alias).
+    camera_iot_policy_name: str = Field(validation_alias="CAMERA_IOT_POLICY_NAME")
+    camera_role_alias: str = Field(validation_alias="CAMERA_ROLE_ALIAS")
+    # Unset: the account's iot:CredentialProvider endpoint (DescribeEndpoint); local mode sets its emulator.
+    camera_credentials_endpoint: str | None = Field(default=None, validation_alias="CAMERA_CREDENTIALS_ENDPOINT")
+
+
+@lru_cache(maxsize=1)
+def get_cameras_api_settings() -> CamerasApiSettings:
+    return CamerasApiSettings()  # values come from the environment (pydantic-settings)
 
 
 class SweeperSettings(AwsSettings):
