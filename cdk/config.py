@@ -160,7 +160,11 @@ class PlateGuardConfig:
             agencies=(policy.agency.id,),
             policy_file=path,
             policy_ingest_env=enforcement.ingest_environment(policy),
-            policy_api_env=enforcement.api_environment(policy),
+            # The API refuses lapsed training on every request, with the jobs' strictest period.
+            policy_api_env={
+                **enforcement.api_environment(policy),
+                **{k: v for k, v in jobs_env.items() if k.startswith("TRAINING_")},
+            },
             policy_jobs_env=jobs_env,
             **common,  # type: ignore[arg-type]
         )

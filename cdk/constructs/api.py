@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -25,6 +25,7 @@ from constructs import Construct
 from cdk.constructs.function import PlateGuardFunction
 from cdk.constructs.storage import grant_append
 from plateguard import schema
+from plateguard.logic.identity import role_trust_conditions
 from plateguard.models.routes import ROUTES, Role, routes_for
 
 API_HANDLER = "plateguard.handlers.api.handle_api_request"
@@ -187,6 +188,9 @@ class OfficerApi(Construct):
         self.roles: dict[Role, iam.Role] = {}
         for role in Role:
             self._role_access(role)
+        # The handler trusts sessions of exactly these roles (ApiSettings.api_role_names).
+        role_names = {role.value: r.role_name for role, r in self.roles.items()}
+        fn.add_environment("API_ROLE_NAMES", Stack.of(self).to_json_string(role_names))
         CfnOutput(self, "ApiUrl", value=self.api.url)
         self._suppress()
 
@@ -219,12 +223,14 @@ class OfficerApi(Construct):
             description=f"PlateGuard API routes of the {role.value} role (from models/routes.py)",
             statements=[iam.PolicyStatement(actions=["execute-api:Invoke"], resources=arns)],
         )
-        principal = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+        # MFA, and the session name must be the caller's own IAM user name: the API keys its user
+        # registry on that name, so nobody can pose as another officer (docs/identity.md).
+        principal = iam.AccountRootPrincipal().with_conditions(role_trust_conditions())
         iam_role = iam.Role(
             self,
             f"{name}Role",
             assumed_by=principal,
-            description=f"PlateGuard {role.value}: assumable only with MFA; API routes of this role only",
+            description=f"PlateGuard {role.value}: MFA and session name = IAM user name; API routes of this role",
             managed_policies=[policy],
             max_session_duration=Duration.hours(1),
         )
