@@ -16,6 +16,22 @@ FUNCTIONS_DIR = REPO_ROOT / "functions"
 DEFAULT_LAYERS_DIR = REPO_ROOT / "layers" / "build"
 BUILD_SCRIPT = REPO_ROOT / "layers" / "build.py"
 BUILD_COMMAND = ".venv/bin/python layers/build.py"
+# The exact versions both the dev environment (`make install`) and the layers install (`pip -c`).
+CONSTRAINTS_FILE = REPO_ROOT / "constraints.txt"
+# What the last build for Lambda's target installed and measured; committed, and compared with
+# constraints.txt by tests/infra/test_runtime_parity.py.
+MANIFEST_FILE = REPO_ROOT / "layers" / "manifest.json"
+
+# Lambda's interpreter and CPU for every function (cdk/constructs/function.py and layers.py read these).
+# arm64 because its opencv/onnxruntime wheels are ~70 MiB smaller unzipped than x86_64's: with the
+# versions in constraints.txt the x86_64 ingest function would not fit in 250 MiB (docs/infrastructure.md).
+LAMBDA_PYTHON_VERSION = "3.12"
+LAMBDA_ARCHITECTURE = "arm64"
+# pip --platform tags per Lambda architecture (Lambda python3.12 is Amazon Linux 2023, glibc 2.34).
+PIP_PLATFORMS = {
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+}
 
 # Layer names; each is built into <layers dir>/<name>/python (the layout Lambda unpacks under /opt).
 RECOGNITION_LAYER = "recognition"
@@ -35,6 +51,9 @@ FUNCTION_ASSET_EXCLUDE = [
 
 # Lambda's limit on the unzipped size of a function plus all of its layers (262,144,000 bytes).
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+# What the ingest function (code + both layers) must leave free under that limit, so a model update
+# or a dependency bump does not turn into a failed deploy.
+REQUIRED_HEADROOM_BYTES = 30 * 1024 * 1024
 
 # Context key / environment variable that point synthesis at other layer directories
 # (tests use tiny stub layers so they never download anything).

@@ -1,15 +1,17 @@
 """Build PlateGuard's Lambda layers without Docker, and prove they fit in Lambda.
 
-    .venv/bin/python layers/build.py [--force] [--out DIR]
+    .venv/bin/python layers/build.py [--force] [--out DIR] [--python-version X.Y] [--arch arm64|x86_64]
 
-Each layer is `pip install --platform ... --only-binary=:all: --target` of `layers/<name>/requirements.txt`
-into `layers/build/<name>/python/` (the Powertools recipe): binary wheels for Lambda's Linux x86_64,
-CPython 3.12, whatever this machine is. Then it drops what the Lambda runtime already has (boto3 and
+Each layer is `pip install --platform ... --only-binary=:all: -c constraints.txt --target` of
+`layers/<name>/requirements.txt` into `layers/build/<name>/python/` (the Powertools recipe): binary wheels
+for Lambda's Linux CPU and CPython (cdk/packaging.py), whatever this machine is, at exactly the versions
+`make install` puts in the dev environment. Then it drops what the Lambda runtime already has (boto3 and
 its dependencies) and what is never imported at run time (tests, type stubs, sources, caches).
 
-A layer is rebuilt only when the hash of its requirements and of these build rules changes.
-Always prints the unzipped sizes and exits non-zero if the ingest function (code + both layers)
-would exceed Lambda's 250 MB unzipped limit.
+A layer is rebuilt only when the hash of its requirements, the constraints and these build rules changes.
+Always prints the unzipped sizes and exits non-zero if the ingest function (code + both layers) would
+leave less than REQUIRED_HEADROOM_BYTES under Lambda's 250 MiB unzipped limit. A build for Lambda's own
+target also rewrites layers/manifest.json (shipped versions and sizes; committed, checked by the tests).
 """
 
 from __future__ import annotations
@@ -21,37 +23,36 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from cdk.packaging import (
+    CONSTRAINTS_FILE,
     DEFAULT_LAYERS_DIR,
     FUNCTION_ASSET_EXCLUDE,
     FUNCTIONS_DIR,
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_PYTHON_VERSION,
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     LAYERS,
+    MANIFEST_FILE,
+    PIP_PLATFORMS,
     RECOGNITION_LAYER,
+    REQUIRED_HEADROOM_BYTES,
     RUNTIME_LAYER,
 )
 
 LAYERS_SRC = Path(__file__).resolve().parent
 
-# Lambda python3.12 runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 wheels run there, and so
-# do manylinux_2_28 ones, which recent numpy/onnxruntime releases ship exclusively.
-PYTHON_VERSION = "3.12"  # Lambda runtime of cdk/constructs/function.py; smoke tests may build others
-PIP_PLATFORM_ARGS = [
-    "--platform",
-    "manylinux2014_x86_64",
-    "--platform",
-    "manylinux_2_28_x86_64",
-    "--implementation",
-    "cp",
-    "--python-version",
-    "3.12",
-    "--only-binary=:all:",
-]
+
+def pip_platform_args(python_version: str = LAMBDA_PYTHON_VERSION, arch: str = LAMBDA_ARCHITECTURE) -> list[str]:
+    """Binary wheels for Lambda's Amazon Linux 2023 (glibc 2.34): manylinux2014 and manylinux_2_28 wheels
+    both run there (recent numpy/onnxruntime releases ship only the latter)."""
+    platforms = [arg for tag in PIP_PLATFORMS[arch] for arg in ("--platform", tag)]
+    return [*platforms, "--implementation", "cp", "--python-version", python_version, "--only-binary=:all:"]
+
 
 # Provided by the Lambda runtime (boto3 and everything only it pulls in); shipping our own copies
 # would shadow the runtime's and waste ~25 MB.
@@ -88,7 +89,7 @@ KEEP_ONLY = {
         "models/PP-OCRv6_det_small.onnx", "models/PP-OCRv6_rec_small.onnx",
     ),
 }  # fmt: skip
-STRIP_RULES_VERSION = 5  # bump when the rules change meaningfully
+STRIP_RULES_VERSION = 6  # bump when the rules change meaningfully
 
 
 def requirements_path(name: str) -> Path:
@@ -100,9 +101,9 @@ def nodeps_requirements_path(name: str) -> Path:
     return LAYERS_SRC / name / "requirements-nodeps.txt"
 
 
-def content_hash(name: str) -> str:
+def content_hash(name: str, platform_args: Sequence[str] | None = None) -> str:
     rules = [
-        PIP_PLATFORM_ARGS,
+        list(platform_args if platform_args is not None else pip_platform_args()),
         RUNTIME_PROVIDED,
         NOT_IMPORTED_AT_RUNTIME,
         DROP_DIR_NAMES,
@@ -111,6 +112,7 @@ def content_hash(name: str) -> str:
         STRIP_RULES_VERSION,
     ]
     digest = hashlib.sha256(requirements_path(name).read_bytes())
+    digest.update(CONSTRAINTS_FILE.read_bytes())
     nodeps = nodeps_requirements_path(name)
     if nodeps.is_file():
         digest.update(nodeps.read_bytes())
@@ -157,11 +159,12 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def build_layer(name: str, out: Path, force: bool) -> bool:
+def build_layer(name: str, out: Path, force: bool, platform_args: Sequence[str] | None = None) -> bool:
     """Build one layer; returns False when the existing build is current and was kept."""
+    platform_args = list(platform_args if platform_args is not None else pip_platform_args())
     layer_dir = out / name
     stamp = layer_dir / ".build-hash"
-    wanted = content_hash(name)
+    wanted = content_hash(name, platform_args)
     if not force and stamp.is_file() and stamp.read_text().strip() == wanted and (layer_dir / "python").is_dir():
         print(f"{name}: up to date ({wanted[:12]}), skipping")
         return False
@@ -177,7 +180,9 @@ def build_layer(name: str, out: Path, force: bool) -> bool:
             "--quiet",
             "--disable-pip-version-check",
             "--no-warn-conflicts",
-            *PIP_PLATFORM_ARGS,
+            *platform_args,
+            "-c",
+            str(CONSTRAINTS_FILE),
             "--target",
             str(site),
             "-r",
@@ -214,8 +219,22 @@ def mb(size: int) -> str:
     return f"{size / 1_048_576:6.1f} MiB"
 
 
-def report(out: Path) -> int:
-    """Print sizes; non-zero when the biggest function (ingest: code + both layers) is over the limit."""
+def shipped_versions(site: Path) -> dict[str, str]:
+    """Distribution name -> version of what a pruned layer still holds (from its .dist-info folders)."""
+    versions = {}
+    for info in site.glob("*.dist-info"):
+        name, _, version = info.name.removesuffix(".dist-info").partition("-")
+        versions[name.lower().replace("_", "-")] = version
+    return dict(sorted(versions.items()))
+
+
+def report(
+    out: Path, manifest: Path | None = None, target: dict[str, str] | None = None, *, enforce: bool = True
+) -> int:
+    """Print sizes (and write `manifest`); non-zero when the ingest function leaves too little headroom.
+
+    `enforce=False` for builds that never deploy (the smoke test's x86_64 layers are bigger than arm64's).
+    """
     code = tree_size(FUNCTIONS_DIR, FUNCTION_ASSET_EXCLUDE)
     sizes = {name: tree_size(out / name / "python") for name in LAYERS}
     for name, size in sizes.items():
@@ -224,10 +243,36 @@ def report(out: Path) -> int:
     ingest = code + sizes[RECOGNITION_LAYER] + sizes[RUNTIME_LAYER]
     api = code + sizes[RUNTIME_LAYER]
     limit = LAMBDA_UNZIPPED_LIMIT_BYTES
-    print(f"ingest total       {mb(ingest)} of {mb(limit)} limit ({ingest / limit:.0%})")
+    headroom = limit - ingest
+    print(f"ingest total       {mb(ingest)} of {mb(limit)} limit ({ingest / limit:.0%}), headroom {mb(headroom)}")
     print(f"api total          {mb(api)} of {mb(limit)} limit ({api / limit:.0%})")
+    if manifest is not None:
+        record = {
+            **(target or {}),
+            "limit_bytes": limit,
+            "function_code_bytes": code,
+            "layers": {
+                name: {"bytes": size, "packages": shipped_versions(out / name / "python")}
+                for name, size in sizes.items()
+            },
+            "ingest_total_bytes": ingest,
+            "ingest_headroom_bytes": headroom,
+        }
+        manifest.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"wrote {manifest}")
+    if not enforce:
+        print("(not Lambda's python/CPU: sizes reported, limit not enforced)")
+        return 0
     if ingest >= limit:
         print(f"ERROR: ingest function would be {mb(ingest)} unzipped, over Lambda's {mb(limit)}", file=sys.stderr)
+        return 1
+    if headroom < REQUIRED_HEADROOM_BYTES:
+        print(
+            f"ERROR: ingest function leaves {mb(headroom)} under Lambda's limit, less than the "
+            f"{mb(REQUIRED_HEADROOM_BYTES)} required (cdk/packaging.py REQUIRED_HEADROOM_BYTES): prune "
+            "more in layers/build.py or pick smaller versions in constraints.txt",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -238,14 +283,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when the content hash is unchanged")
     parser.add_argument(
         "--python-version",
-        default=PYTHON_VERSION,
+        default=LAMBDA_PYTHON_VERSION,
         help="CPython of the wheels (default %(default)s, Lambda's); another one only for layers/smoke.py",
     )
+    parser.add_argument(
+        "--arch",
+        choices=sorted(PIP_PLATFORMS),
+        default=LAMBDA_ARCHITECTURE,
+        help="CPU of the wheels (default %(default)s, Lambda's); this machine's only for layers/smoke.py",
+    )
     args = parser.parse_args(argv)
-    PIP_PLATFORM_ARGS[PIP_PLATFORM_ARGS.index(PYTHON_VERSION)] = args.python_version
+    platform_args = pip_platform_args(args.python_version, args.arch)
     for name in LAYERS:
-        build_layer(name, args.out, args.force)
-    return report(args.out)
+        build_layer(name, args.out, args.force, platform_args)
+    # Only a build of what Lambda runs is the record of what ships.
+    lambda_target = (args.python_version, args.arch) == (LAMBDA_PYTHON_VERSION, LAMBDA_ARCHITECTURE)
+    target = {"python_version": args.python_version, "architecture": args.arch}
+    return report(args.out, MANIFEST_FILE if lambda_target else None, target, enforce=lambda_target)
 
 
 if __name__ == "__main__":

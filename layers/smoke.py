@@ -1,12 +1,13 @@
 """Smoke-test built layers: import what the functions import and run the OCR models, layers only.
 
-Lambda's CPython 3.12 is not on every workstation, so the check builds the same layers for the local
-interpreter (same pruning rules; opencv is abi3 and identical) and runs in an isolated interpreter
+`make layer-smoke` builds the layers for CPython 3.12 (Lambda's) from the same requirements, constraints
+and pruning rules as the deployed ones, for this machine's CPU (Lambda's arm64 wheels cannot run on an
+x86_64 workstation; the versions are the same), and runs this file in an isolated 3.12 interpreter
 (`-S`, no site-packages) that sees only the layers and functions/:
 
-    .venv/bin/python layers/build.py --python-version 3.11 --out /tmp/plateguard-layers-311
-    .venv/bin/pip install -q --target /tmp/plateguard-layers-311/var-runtime boto3  # Lambda's own boto3
-    python3.11 -S layers/smoke.py /tmp/plateguard-layers-311
+    .venv/bin/python layers/build.py --python-version 3.12 --arch x86_64 --out layers/build/smoke-3.12
+    python3.12 -m pip install -q -c constraints.txt --target layers/build/smoke-3.12/var-runtime boto3
+    python3.12 -S layers/smoke.py layers/build/smoke-3.12
 
 `var-runtime/` stands in for Lambda's /var/runtime, which provides boto3, botocore and jmespath (the
 layers drop them); like there, it comes after the layers on sys.path.
@@ -51,7 +52,19 @@ def main(layers_dir: Path) -> int:
 
     ZoneInfo("America/Los_Angeles")  # the jobs' agency-local hours
 
-    print(f"ok: numpy {np.__version__}, opencv {cv2.__version__}, onnxruntime {ort.__version__}")
+    # The layers must hold exactly what constraints.txt pins (and so what `make install` runs).
+    pins = dict(
+        line.split("#")[0].strip().split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line.split("#")[0]
+    )
+    got = {"numpy": np.__version__, "onnxruntime": ort.__version__}
+    wrong = {name: (version, pins[name]) for name, version in got.items() if pins[name] != version}
+    if not pins["opencv-python-headless"].startswith(cv2.__version__ + "."):  # wheel adds a build number
+        wrong["opencv-python-headless"] = (cv2.__version__, pins["opencv-python-headless"])
+    assert not wrong, f"layers differ from constraints.txt (got, pinned): {wrong}"
+    python = ".".join(map(str, sys.version_info[:3]))
+    print(f"ok: python {python}, numpy {np.__version__}, opencv {cv2.__version__}, onnxruntime {ort.__version__}")
     return 0
 
 

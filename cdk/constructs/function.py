@@ -13,9 +13,11 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from cdk.packaging import FUNCTION_ASSET_EXCLUDE, FUNCTIONS_DIR
+from cdk.packaging import FUNCTION_ASSET_EXCLUDE, FUNCTIONS_DIR, LAMBDA_ARCHITECTURE
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # the layers are built for cp312: change both together
+# The layers hold wheels for this CPU (cdk/packaging.py says why arm64).
+ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" else lambda_.Architecture.X86_64
 SERVICE_NAME = "plateguard"
 
 # CloudWatch accepts only these retention periods (days); jsii enum values are names, not numbers.
@@ -88,7 +90,7 @@ class PlateGuardFunction(Construct):
             self,
             "Function",
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.X86_64,  # the layers hold x86_64 wheels
+            architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=FUNCTION_ASSET_EXCLUDE),
             description=description,

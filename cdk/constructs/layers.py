@@ -7,7 +7,7 @@ from pathlib import Path
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk.constructs.function import RUNTIME
+from cdk.constructs.function import ARCHITECTURE, RUNTIME
 from cdk.packaging import RECOGNITION_LAYER, RUNTIME_LAYER, ensure_layers, layer_code_dir
 
 
@@ -22,7 +22,7 @@ class Layers(Construct):
                 construct_id,
                 code=lambda_.Code.from_asset(str(layer_code_dir(layers_dir, name))),
                 compatible_runtimes=[RUNTIME],
-                compatible_architectures=[lambda_.Architecture.X86_64],
+                compatible_architectures=[ARCHITECTURE],
                 description=description,
             )
 
