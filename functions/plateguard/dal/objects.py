@@ -1,4 +1,4 @@
-"""S3 access for ingest: fetch uploads, store crops, move rejects to quarantine."""
+"""S3 access for ingest: fetch uploads, store crops, copy rejects to quarantine."""
 
 from __future__ import annotations
 
@@ -38,7 +38,11 @@ class S3ObjectStore:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="image/jpeg")
 
     def quarantine(self, key: str, reason: str, detail: str) -> str:
-        """Move the object under quarantine/ with the reason in its metadata; return the new key."""
+        """Copy the object under quarantine/ with the reason in its metadata; return the new key.
+
+        The original is left under incoming/: the ingest role may not delete objects (only the retention
+        sweeper destroys images, each destruction in its WORM log), and both copies expire on the same
+        clock (images lifecycle and the sweeper's age pass cover incoming/ and quarantine/ alike)."""
         relative = key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
         target = f"{QUARANTINE_PREFIX}{relative}"
         self._s3.copy_object(
@@ -48,5 +52,4 @@ class S3ObjectStore:
             Metadata={"quarantine-reason": reason, "quarantine-detail": detail[:1000], "source-key": key},
             MetadataDirective="REPLACE",
         )
-        self._s3.delete_object(Bucket=self._bucket, Key=key)
         return target

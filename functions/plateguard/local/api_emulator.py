@@ -27,6 +27,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from plateguard.local.aws_calls import handler_name, invoking
 from plateguard.models.routes import ROUTES, Route
 
 SERVICE = "execute-api"
@@ -208,7 +209,7 @@ class LocalApiGateway:
             self._reply(http, 403, {"error": rejected.error, "message": rejected.message}, rejected.error)
             return
         event = self._event(http, method, route, parts.path, parts.query, path_params, headers, body, caller)
-        with self._invoke_lock:
+        with self._invoke_lock, invoking(handler_name(self._handler)):  # as the function's role
             try:
                 result = self._handler(event, _LambdaContext())
             except Exception:

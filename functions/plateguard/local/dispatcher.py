@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from plateguard.local.aws_calls import handler_name, invoking
+
 # A failed message becomes visible again after this many seconds locally (instead of the 6-minute
 # production visibility timeout) so retries and the DLQ can be watched in a demo.
 LOCAL_RETRY_DELAY_SECONDS = 2
@@ -73,6 +75,12 @@ class QueueDispatcher:
 
     def poll_once(self, wait_seconds: int = 1) -> int:
         """Receive one batch and dispatch it; returns the number of messages handled."""
+        # The event source mapping polls, deletes and returns messages with the function's own
+        # execution role, so the whole poll runs as that role (when local mode checks IAM).
+        with invoking(handler_name(self._handler)):
+            return self._poll_once(wait_seconds)
+
+    def _poll_once(self, wait_seconds: int) -> int:
         response = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=self._batch_size,

@@ -40,6 +40,18 @@ class LocalResources:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def physical_names(self) -> dict[str, str]:
+        """CloudFormation logical id -> this environment's name, URL or ARN of the same resource (for
+        resolving the synthesized template's policies: plateguard.compliance.iam_eval)."""
+        names = dict(self.table_names)
+        names[schema.IMAGES_BUCKET.logical_id] = self.images_bucket
+        names[schema.AUDIT_BUCKET.logical_id] = self.audit_bucket
+        names[schema.INGEST_QUEUE.logical_id] = self.ingest_queue_url
+        names[schema.ALERT_TOPIC.logical_id] = self.alert_topic_arn
+        if self.supervisor_topic_arn:
+            names[schema.SUPERVISOR_TOPIC.logical_id] = self.supervisor_topic_arn
+        return names
+
 
 def table_definition(spec: schema.TableSpec, name: str) -> dict[str, Any]:
     """CreateTable arguments for a TableSpec (all key attributes are strings)."""

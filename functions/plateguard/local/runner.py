@@ -16,17 +16,21 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from plateguard.local.dispatcher import QueueDispatcher
 from plateguard.local.provision import LocalResources, provision
 
+if TYPE_CHECKING:
+    from plateguard.compliance.iam_eval import TemplatePolicies
+    from plateguard.local.aws_calls import AwsCallRecorder
+
 DEFAULT_STATE_DIR = Path(".plateguard")
 INBOX_FILE = "inbox.jsonl"  # alerts delivered to the local device inbox, one JSON object a line
 LOCAL_REGION = "us-west-2"
-_SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "sts")
+_SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "sts", "iot", "iam")
 # Local mode never talks to real AWS: these fixed, fake credentials are what moto accepts.
 _LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "plateguard-local",
@@ -72,6 +76,9 @@ class LocalEnvironment:
         seed: bool = True,
         dispatch: bool = True,
         prefix: str = "plateguard-local",
+        policies: TemplatePolicies | None = None,
+        enforce_iam: bool = False,
+        record_aws_calls: bool = False,
     ) -> None:
         self.state_dir = state_dir
         self.port = port
@@ -91,6 +98,16 @@ class LocalEnvironment:
         self._inbox_thread: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self._api: Any = None  # the officer API emulator (plateguard.local.api_emulator)
+        # The IoT credentials provider stand-in (plateguard.local.credentials_provider) and its hook:
+        # called (access_key_id, camera_id, agency) for each set of camera credentials it issues.
+        self.credentials_provider: Any = None
+        self.on_credentials_issued: Callable[[str, str, str | None], None] | None = None
+        # IAM as deployed: every AWS call is recorded (plateguard.local.aws_calls) and, with `policies`
+        # (the synthesized template's), evaluated; `enforce_iam` makes a denied call fail as in AWS.
+        self.policies = policies
+        self.enforce_iam = enforce_iam
+        self.record_aws_calls = record_aws_calls or policies is not None
+        self.aws_calls: AwsCallRecorder | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> LocalEnvironment:
@@ -113,6 +130,10 @@ class LocalEnvironment:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
         (self.state_dir / INBOX_FILE).unlink(missing_ok=True)  # a new session starts an empty inbox
+        if self.record_aws_calls:  # before any client exists: only hooked clients are seen
+            from plateguard.local.aws_calls import AwsCallRecorder
+
+            self.aws_calls = AwsCallRecorder(self.policies, enforce=self.enforce_iam).install()
         port = self.port or _free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
@@ -122,6 +143,7 @@ class LocalEnvironment:
         clients = {name: self.client(name) for name in _SERVICES}
         self.resources = provision(clients, LOCAL_REGION, self.prefix)
         self._set_env(self.resources.environment())
+        self._bind_physical_names()
         _reset_cached_configuration()
 
         from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch
@@ -157,10 +179,17 @@ class LocalEnvironment:
             "tables": self.resources.table_names,
             "pid": os.getpid(),
         }
+        from plateguard.local.credentials_provider import start_credentials_provider
+
+        # Cameras trade their certificate for upload credentials here (the real endpoint is IoT's).
+        self.credentials_provider = start_credentials_provider(self.client("iot"), self.on_credentials_issued)
+        self._set_env({"CAMERA_CREDENTIALS_ENDPOINT": self.credentials_provider.url})
+        self.state["camera_credentials_endpoint"] = self.credentials_provider.url
         from plateguard.local.api_emulator import start_local_api
 
         self._api = start_local_api(self.client, self._set_env, LOCAL_REGION, seed=self.seed)
         self.state.update(self._api.state())  # api_url and the local users' credentials
+        self._bind_physical_names()  # the API's pagination key exists now
         self.write_state()
 
     def write_state(self) -> None:
@@ -178,6 +207,13 @@ class LocalEnvironment:
         if self._api:
             self._api.stop()
             self._api = None
+        if self.credentials_provider:
+            self.credentials_provider.stop()
+            self.credentials_provider = None
+        if self.aws_calls:
+            with contextlib.suppress(OSError):
+                self.write_aws_calls()
+            self.aws_calls.uninstall()
         if self._server:
             with contextlib.suppress(Exception):
                 self._server.stop()
@@ -190,6 +226,32 @@ class LocalEnvironment:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
+
+    # -- IAM ---------------------------------------------------------------------------------------
+    def _bind_physical_names(self) -> None:
+        """Point the template's logical ids at this environment's tables, buckets, queues, topics, keys."""
+        if self.policies is None or self.resources is None or self.aws_calls is None:
+            return
+        names = {**self.resources.physical_names(), **self.policies.names_from_environment(os.environ)}
+        self.policies = self.policies.bind(names)
+        self.aws_calls.policies = self.policies
+
+    def as_function(self, handler: str) -> contextlib.AbstractContextManager[None]:
+        """Run a block as the Lambda function with this Handler string (its execution role), e.g. a
+        retention sweep run in-process. A no-op when no calls are recorded."""
+        from plateguard.local.aws_calls import invoking
+
+        return invoking(handler) if self.aws_calls else contextlib.nullcontext()
+
+    def write_aws_calls(self) -> Path | None:
+        """`<state_dir>/aws-calls.json`: every attributed call with its permissions and decision."""
+        from plateguard.local.aws_calls import AWS_CALLS_FILE
+
+        if self.aws_calls is None:
+            return None
+        path = self.state_dir / AWS_CALLS_FILE
+        self.aws_calls.write(path)
+        return path
 
     # -- helpers ---------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -267,6 +329,7 @@ def _reset_cached_configuration() -> None:
     """Settings and clients are cached per process; a new environment must not see old ones."""
     from plateguard.dal.clients import aws_client
     from plateguard.handlers.api import get_api_dependencies
+    from plateguard.handlers.api_cameras import _described_endpoint, get_cameras_api_dependencies
     from plateguard.handlers.api_holds import get_holds_api_dependencies
     from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
     from plateguard.handlers.api_reviews import get_reviews_api_dependencies
@@ -276,6 +339,7 @@ def _reset_cached_configuration() -> None:
     from plateguard.models.settings import (
         get_alerts_api_settings,
         get_api_settings,
+        get_cameras_api_settings,
         get_holds_api_settings,
         get_ingest_settings,
         get_reviews_api_settings,
@@ -295,4 +359,7 @@ def _reset_cached_configuration() -> None:
     get_holds_api_dependencies.cache_clear()
     get_reviews_api_settings.cache_clear()
     get_reviews_api_dependencies.cache_clear()
+    get_cameras_api_settings.cache_clear()
+    get_cameras_api_dependencies.cache_clear()
+    _described_endpoint.cache_clear()
     aws_client.cache_clear()

@@ -1,4 +1,5 @@
-"""One synthesis for the whole infra suite (session scope): the stack takes ~10 s to build with cdk-nag.
+"""One synthesis per test session (session scope), shared by the infra tests and by the integration
+tests that check recorded AWS calls against its IAM policies: the stack takes ~10 s to build with cdk-nag.
 
 Layers: the stack is pointed at tiny stub layer directories through the `plateguard:layersDir`
 context key (see cdk/packaging.py), so these tests never download or build anything.
