@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cdk.config import PlateGuardConfig
@@ -21,6 +21,7 @@ from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.retention import RetentionSweeper
 from cdk.constructs.storage import Storage
 from cdk.nag import suppress_cdk_internals
+from plateguard.commands import stack_outputs as out
 
 STACK_NAME = "PlateGuard"
 
@@ -120,4 +121,25 @@ class PlateGuardStack(Stack):
             },
             api=self.api.api,
         )
+        self._outputs(storage, audit, alerts)
         suppress_cdk_internals(self)
+
+    def _outputs(self, storage: Storage, audit: AuditTrail, alerts: Alerts) -> None:
+        """What an operator (and `plateguard ... --stack NAME`) needs, under the stable keys of
+        plateguard.commands.stack_outputs: children of the stack itself, so each logical id is the key."""
+        values: dict[str, str] = {
+            out.IMAGES_BUCKET_NAME: storage.images_bucket.bucket_name,
+            out.AUDIT_BUCKET_NAME: audit.bucket.bucket_name,
+            **{key: storage.tables[logical_id].table_name for logical_id, key in out.TABLE_OUTPUT_KEYS.items()},
+            out.API_URL: self.api.api.url,
+            **{key: self.api.roles[role].role_arn for role, key in out.ROLE_OUTPUT_KEYS.items()},
+            out.ALERT_TOPIC_ARN: alerts.topic.topic_arn,
+            out.SUPERVISOR_TOPIC_ARN: self.jobs.topic.topic_arn,
+            out.INGEST_QUEUE_URL: self.ingest.queue.queue_url,
+            out.INGEST_QUEUE_ARN: self.ingest.queue.queue_arn,
+            out.INGEST_DLQ_URL: self.ingest.dead_letter_queue.queue_url,
+            out.JOBS_DLQ_URL: self.jobs.dead_letter_queue.queue_url,
+            out.SWEEPER_DLQ_URL: self.sweeper.dead_letter_queue.queue_url,
+        }
+        for key in out.OUTPUT_KEYS:
+            CfnOutput(self, key, value=values[key])
