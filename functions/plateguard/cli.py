@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "plateguard.commands.search",
     "plateguard.commands.audit",
     "plateguard.commands.review",
+    "plateguard.commands.cameras",
 )
 
 

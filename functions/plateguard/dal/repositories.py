@@ -13,6 +13,7 @@ from plateguard.models.records import (
     Alert,
     AlertStatus,
     Camera,
+    CameraStatus,
     HotListEntry,
     ImageOutcome,
     Outcome,
@@ -64,6 +65,44 @@ def read_from_item(item: ReadItem) -> PlateReadRecord:
     )
 
 
+def camera_from_item(item: CameraItem) -> Camera:
+    return Camera(
+        item.agency,
+        item.camera_id,
+        item.name,
+        float(item.lat),
+        float(item.lon),
+        bool(item.active),
+        item.region or "unassigned",
+        heading=None if item.heading is None else float(item.heading),
+        status=CameraStatus(item.status or CameraStatus.ACTIVE),
+        certificate_id=item.certificate_id,
+        registered_at=item.registered_at,
+        registered_by=item.registered_by,
+        retired_at=item.retired_at,
+        retired_by=item.retired_by,
+    )
+
+
+def camera_item(camera: Camera) -> CameraItem:
+    return CameraItem(
+        camera.agency,
+        camera.camera_id,
+        name=camera.name,
+        lat=camera.lat,
+        lon=camera.lon,
+        active=camera.active,
+        region=camera.region,
+        heading=camera.heading,
+        status=camera.status.value,
+        certificate_id=camera.certificate_id,
+        registered_at=camera.registered_at,
+        registered_by=camera.registered_by,
+        retired_at=camera.retired_at,
+        retired_by=camera.retired_by,
+    )
+
+
 class DynamoIngestRepository:
     """Implements plateguard.logic.ingest.IngestRepository."""
 
@@ -72,26 +111,10 @@ class DynamoIngestRepository:
             item = CameraItem.get(agency, camera_id)
         except CameraItem.DoesNotExist:
             return None
-        return Camera(
-            agency,
-            camera_id,
-            item.name,
-            float(item.lat),
-            float(item.lon),
-            bool(item.active),
-            item.region or "unassigned",
-        )
+        return camera_from_item(item)
 
     def put_camera(self, camera: Camera) -> None:
-        CameraItem(
-            camera.agency,
-            camera.camera_id,
-            name=camera.name,
-            lat=camera.lat,
-            lon=camera.lon,
-            active=camera.active,
-            region=camera.region,
-        ).save()
+        camera_item(camera).save()
 
     def get_outcome(self, source_key: str) -> ImageOutcome | None:
         try:

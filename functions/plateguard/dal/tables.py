@@ -111,6 +111,13 @@ class CameraItem(Model):
     lon = NumberAttribute()
     active = BooleanAttribute(default=True)
     region = UnicodeAttribute(null=True)
+    heading = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # CameraStatus; absent on cameras written before registration
+    certificate_id = UnicodeAttribute(null=True)
+    registered_at = UTCDateTimeAttribute(null=True)
+    registered_by = UnicodeAttribute(null=True)
+    retired_at = UTCDateTimeAttribute(null=True)
+    retired_by = UnicodeAttribute(null=True)
 
 
 class HotListItem(Model):

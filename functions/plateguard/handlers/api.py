@@ -565,3 +565,10 @@ from plateguard.handlers.api_reviews import router as _reviews_router  # noqa: E
 
 EVENT_NAMES.update(_REVIEW_EVENT_NAMES)
 app.include_router(_reviews_router)
+
+# Camera registry and upload identities: register, list, show, retire, rotate (admins), same door.
+from plateguard.handlers.api_cameras import EVENT_NAMES as _CAMERA_EVENT_NAMES  # noqa: E402
+from plateguard.handlers.api_cameras import router as _cameras_router  # noqa: E402
+
+EVENT_NAMES.update(_CAMERA_EVENT_NAMES)
+app.include_router(_cameras_router)

@@ -24,6 +24,7 @@ class LocalResources:
     alert_topic_arn: str
     inbox_queue_url: str
     supervisor_topic_arn: str = ""
+    cameras: CameraIdentityResources | None = None  # IoT camera identities (provision_camera_identity)
 
     def environment(self) -> dict[str, str]:
         """Environment variables the handlers read (the same names CDK sets)."""
@@ -35,6 +36,8 @@ class LocalResources:
         env[schema.SUPERVISOR_TOPIC.env_var] = self.supervisor_topic_arn
         env["AGENCIES"] = "demo-pd,other-pd"  # the local users' agencies (plateguard.local.users)
         env["AWS_REGION"] = self.region
+        if self.cameras is not None:
+            env |= self.cameras.environment()
         return env
 
     def to_json(self) -> dict[str, Any]:
@@ -51,6 +54,67 @@ class LocalResources:
         if self.supervisor_topic_arn:
             names[schema.SUPERVISOR_TOPIC.logical_id] = self.supervisor_topic_arn
         return names
+
+
+LOCAL_AGENCIES = ("demo-pd", "other-pd")  # the local users' agencies (plateguard.local.users)
+LOCAL_ACCOUNT_ID = "123456789012"  # moto's default account
+
+
+@dataclass(frozen=True)
+class CameraIdentityResources:
+    """What cdk/constructs/cameras.py creates, provisioned in moto: thing types, role, alias, IoT policy."""
+
+    role_arn: str
+    role_alias: str
+    role_alias_arn: str
+    iot_policy_name: str
+    thing_types: tuple[str, ...]
+
+    def environment(self) -> dict[str, str]:
+        return {"CAMERA_IOT_POLICY_NAME": self.iot_policy_name, "CAMERA_ROLE_ALIAS": self.role_alias}
+
+
+def provision_camera_identity(
+    iot: Any,
+    iam: Any,
+    region: str,
+    prefix: str,
+    images_bucket: str,
+    agencies: tuple[str, ...] = LOCAL_AGENCIES,
+) -> CameraIdentityResources:
+    """One thing type per agency, the camera upload role (trusted by the IoT credentials provider,
+    policy from plateguard.logic.cameras), its role alias and the IoT policy for camera certificates."""
+    from plateguard.logic.cameras import (
+        CREDENTIAL_DURATION_SECONDS,
+        camera_iot_policy_document,
+        camera_upload_policy_document,
+    )
+
+    for agency in agencies:
+        iot.create_thing_type(thingTypeName=agency, thingTypeProperties={"thingTypeDescription": f"{agency} cameras"})
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "credentials.iot.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role_name = f"{prefix}-camera-upload"
+    role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # Local buckets are not KMS-encrypted: the key ARN only keeps the document the same shape as CDK's.
+    key_arn = f"arn:aws:kms:{region}:{LOCAL_ACCOUNT_ID}:key/local-images"
+    document = camera_upload_policy_document(f"arn:aws:s3:::{images_bucket}", key_arn, region)
+    iam.put_role_policy(RoleName=role_name, PolicyName="CameraUpload", PolicyDocument=json.dumps(document))
+    alias = f"{prefix}-camera-upload"
+    alias_arn = iot.create_role_alias(
+        roleAlias=alias, roleArn=role_arn, credentialDurationSeconds=CREDENTIAL_DURATION_SECONDS
+    )["roleAliasArn"]
+    policy_name = f"{prefix}-camera-credentials"
+    iot.create_policy(policyName=policy_name, policyDocument=json.dumps(camera_iot_policy_document(alias_arn)))
+    return CameraIdentityResources(role_arn, alias, alias_arn, policy_name, tuple(agencies))
 
 
 def table_definition(spec: schema.TableSpec, name: str) -> dict[str, Any]:
@@ -134,6 +198,11 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
     inbox_url = sqs.create_queue(QueueName=f"{prefix}-device-inbox")["QueueUrl"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=_queue_arn(sqs, inbox_url))
     supervisor_topic_arn = sns.create_topic(Name=f"{prefix}-supervisors")["TopicArn"]
+    cameras = None
+    if "iot" in session_clients and "iam" in session_clients:
+        cameras = provision_camera_identity(
+            session_clients["iot"], session_clients["iam"], region, prefix, images_bucket
+        )
 
     return LocalResources(
         region=region,
@@ -146,6 +215,7 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
         alert_topic_arn=topic_arn,
         inbox_queue_url=inbox_url,
         supervisor_topic_arn=supervisor_topic_arn,
+        cameras=cameras,
     )
 
 

@@ -27,6 +27,7 @@ from plateguard.models.records import (
     Alert,
     AlertStatus,
     Camera,
+    CameraStatus,
     CaptureMetadata,
     HotListEntry,
     ImageOutcome,
@@ -183,6 +184,9 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
 def _accept(key: str, deps: IngestDependencies, now: datetime) -> tuple[UploadKey, Camera, CaptureMetadata, np.ndarray]:
     upload = parse_upload_key(key)
     camera = deps.repository.get_camera(upload.agency, upload.camera_id)
+    if camera is not None and camera.status is CameraStatus.RETIRED:
+        # Its own reason: a retired camera still uploading is a device to recover, not a typo.
+        raise RejectedImage("camera_retired", f"camera {upload.camera_id!r} of {upload.agency!r} was retired")
     if camera is None or not camera.active:
         raise RejectedImage(
             "unknown_camera", f"camera {upload.camera_id!r} is not registered (or not active) for {upload.agency!r}"

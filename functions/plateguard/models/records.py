@@ -7,6 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class CameraStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"  # kept in the registry (its reads name it); uploads are quarantined camera_retired
+
+
 @dataclass(frozen=True, slots=True)
 class Camera:
     agency: str
@@ -14,8 +19,15 @@ class Camera:
     name: str
     lat: float
     lon: float
-    active: bool = True
+    active: bool = True  # ingest accepts uploads only from an active camera
     region: str = "unassigned"  # patrol district or area: alert subscriptions filter on it
+    heading: float | None = None  # a fixed camera's direction (degrees); frames may send their own
+    status: CameraStatus = CameraStatus.ACTIVE
+    certificate_id: str | None = None  # the IoT certificate it uploads with (None: seeded, no identity)
+    registered_at: datetime | None = None
+    registered_by: str | None = None
+    retired_at: datetime | None = None
+    retired_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,11 @@ ROUTES: tuple[Route, ...] = (
     # Before /reviews/{batch_id}/{item}: the literal path must win where routes are matched in order.
     Route("POST", "/reviews/{batch_id}/sign-off", frozenset({Role.SUPERVISOR}), "Sign off a search audit"),
     Route("POST", "/reviews/{batch_id}/{item}", frozenset({Role.SUPERVISOR}), "Record a search-audit finding"),
+    Route("POST", "/cameras", frozenset({Role.ADMIN}), "Register a camera and issue its certificate"),
+    Route("GET", "/cameras", frozenset({Role.ADMIN}), "List cameras"),
+    Route("GET", "/cameras/{camera_id}", frozenset({Role.ADMIN}), "Show a camera"),
+    Route("POST", "/cameras/{camera_id}/retire", frozenset({Role.ADMIN}), "Retire a camera"),
+    Route("POST", "/cameras/{camera_id}/credentials", frozenset({Role.ADMIN}), "Rotate a camera's certificate"),
 )
 
 
