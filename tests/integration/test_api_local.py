@@ -57,11 +57,14 @@ class World:
         )
 
     def target(self, user: str = "officer", secret: str | None = None) -> ApiTarget:
+        """The user's MFA role session (as officers call the API); with `secret`, a forged signature."""
+        from plateguard.local.sts import assume_local_role
+
         creds = self.state["users"][user]
+        if secret is not None:
+            return ApiTarget(self.state["api_url"], LOCAL_REGION, Credentials(creds["access_key_id"], secret))
         return ApiTarget(
-            self.state["api_url"],
-            LOCAL_REGION,
-            Credentials(creds["access_key_id"], secret or creds["secret_access_key"]),
+            self.state["api_url"], LOCAL_REGION, assume_local_role(creds, self.state["api_url"], LOCAL_REGION)
         )
 
     def cli(self, *args: str) -> int:

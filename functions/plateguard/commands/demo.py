@@ -181,16 +181,12 @@ def _api(
     params: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A SigV4-signed call as one of local mode's users, through the audited API."""
-    from botocore.credentials import Credentials
-
     from plateguard.commands.search import ApiTarget, signed_request
+    from plateguard.local.sts import assume_local_role
 
-    creds = environment.state["users"][user]
-    target = ApiTarget(
-        environment.state["api_url"],
-        environment.state["region"],
-        Credentials(creds["access_key_id"], creds["secret_access_key"]),
-    )
+    state = environment.state
+    session = assume_local_role(state["users"][user], state["api_url"], state["region"])  # MFA role session
+    target = ApiTarget(state["api_url"], state["region"], session)
     data = json.dumps(body).encode() if body is not None else None
     status, answer = signed_request(target, method, path, params=params, body=data)
     if status != 200:

@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
 
@@ -74,12 +73,17 @@ def resolve_target(args: argparse.Namespace) -> ApiTarget:
         )
     user = state.get("users", {}).get(args.local_user)
     if not user:
-        raise TargetError(f"no local user {args.local_user!r} in local.json")
-    return ApiTarget(
-        state["api_url"].rstrip("/"),
-        str(state["region"]),
-        Credentials(user["access_key_id"], user["secret_access_key"]),
-    )
+        known = ", ".join(sorted(state.get("users", {}))) or "none yet"
+        raise TargetError(f"no local user {args.local_user!r} in local.json (known: {known})")
+    from botocore.exceptions import ClientError
+
+    from plateguard.local.sts import assume_local_role
+
+    try:  # as an officer does: assume the PlateGuard role with MFA, session name = IAM user name
+        credentials = assume_local_role(user, state["api_url"], str(state["region"]))
+    except ClientError as exc:
+        raise TargetError(f"cannot assume {user.get('role_arn')}: {exc.response['Error']['Message']}") from exc
+    return ApiTarget(state["api_url"].rstrip("/"), str(state["region"]), credentials)
 
 
 def encode_query(params: dict[str, str]) -> str:

@@ -50,6 +50,8 @@ class SignatureRejected(Exception):
 class LocalCredential:
     secret_access_key: str
     principal_arn: str
+    # Temporary (role-session) credentials: the request must carry this X-Amz-Security-Token.
+    session_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,15 @@ class VerifiedCaller:
 class SigV4Verifier:
     def __init__(
         self,
-        credentials: dict[str, LocalCredential],
+        credentials: dict[str, LocalCredential] | Callable[[str], LocalCredential | None],
         region: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        service: str = SERVICE,
     ) -> None:
-        self._credentials = credentials
+        self._lookup = credentials.get if isinstance(credentials, dict) else credentials
         self._region = region
         self._clock = clock
+        self._service = service
 
     def verify(self, method: str, url: str, headers: dict[str, str], body: bytes) -> VerifiedCaller:
         """The caller behind a valid signature, or SignatureRejected (API Gateway's 403 reasons)."""
@@ -76,8 +80,8 @@ class SigV4Verifier:
         if not match:
             raise SignatureRejected("MissingAuthenticationTokenException", "Missing Authentication Token")
         access_key, _, scope = match["credential"].partition("/")
-        credential = self._credentials.get(access_key)
-        if credential is None:
+        credential = self._lookup(access_key)
+        if credential is None or (credential.session_token or None) != (lower.get("x-amz-security-token") or None):
             raise SignatureRejected(
                 "UnrecognizedClientException", "The security token included in the request is invalid."
             )
@@ -90,7 +94,7 @@ class SigV4Verifier:
             raise SignatureRejected(
                 "InvalidSignatureException", f"Signature expired: {amz_date} is more than 5 minutes from now"
             )
-        if scope != f"{amz_date[:8]}/{self._region}/{SERVICE}/aws4_request":
+        if scope != f"{amz_date[:8]}/{self._region}/{self._service}/aws4_request":
             raise SignatureRejected("InvalidSignatureException", f"Credential scope {scope!r} is not valid here")
         signed_names = match["signed"].split(";")
         if "host" not in signed_names or "x-amz-date" not in signed_names:
@@ -102,7 +106,9 @@ class SigV4Verifier:
         # Recompute with botocore over exactly the headers the client says it signed.
         request = AWSRequest(method=method, url=url, data=body, headers={n: lower[n] for n in signed_names})
         request.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(access_key, credential.secret_access_key), SERVICE, self._region)
+        signer = SigV4Auth(
+            Credentials(access_key, credential.secret_access_key, credential.session_token), self._service, self._region
+        )
         canonical = signer.canonical_request(request)
         expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if signer.signed_headers(signer.headers_to_sign(request)) != match["signed"] or not hmac.compare_digest(
@@ -143,9 +149,12 @@ class LocalApiGateway:
         host: str = "127.0.0.1",
         port: int = 0,
         stage: str = "local",
+        sts: tuple[SigV4Verifier, Any] | None = None,
     ) -> None:
         self._handler = handler
         self._verifier = verifier
+        # (verifier of IAM users' keys for service sts, plateguard.local.sts.LocalSts): AssumeRole at POST /
+        self._sts = sts
         self._stage = stage
         self._routes = [(route, _route_pattern(route)) for route in ROUTES]
         # One invocation at a time, as in one Lambda execution environment (the resolver is not reentrant).
@@ -194,6 +203,9 @@ class LocalApiGateway:
         body = http.rfile.read(length) if length else b""
         method = http.command.upper()
         parts = urlsplit(http.path)
+        if method == "POST" and parts.path in ("", "/") and self._sts is not None:
+            self._serve_sts(http, body)
+            return
         found = self._match(method, parts.path)
         if found is None:  # API Gateway answers unknown resources this way, signed or not
             self._reply(
@@ -221,6 +233,25 @@ class LocalApiGateway:
         for name, values in (result.get("multiValueHeaders") or {}).items():
             response_headers[name] = ", ".join(values)
         self._send(http, int(result.get("statusCode", 502)), data, response_headers)
+
+    def _serve_sts(self, http: BaseHTTPRequestHandler, body: bytes) -> None:
+        from plateguard.local.sts import StsRefused, assume_role_response, error_response
+
+        assert self._sts is not None
+        verifier, sts = self._sts
+        headers = {k: v for k, v in http.headers.items()}
+        url = f"http://{http.headers.get('Host', self.url.removeprefix('http://'))}{http.path}"
+        xml = {"Content-Type": "text/xml"}
+        try:
+            caller = verifier.verify("POST", url, headers, body)
+            session = sts.assume_role(caller.access_key_id, body)
+        except SignatureRejected as rejected:
+            self._send(http, 403, error_response(rejected.error, rejected.message), xml)
+            return
+        except StsRefused as refused:
+            self._send(http, refused.status, error_response(refused.code, refused.message), xml)
+            return
+        self._send(http, 200, assume_role_response(session), xml)
 
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route, pattern in self._routes:
@@ -322,31 +353,82 @@ def start_local_api(
     seed: bool = True,
     port: int = 0,
 ) -> LocalApi:
-    """Create the pagination HMAC key, register local users (and demo reads), and start the gateway.
+    """Create the pagination HMAC key and the stack's roles, register local users (and demo reads) when
+    seeding, and start the gateway with its STS AssumeRole.
 
-    Call after the tables exist and their env vars are set (LocalEnvironment._start does both).
+    Call after the tables exist and their env vars are set (LocalEnvironment._start does both). Without
+    seed the registry starts empty, as a new deployment does: `plateguard admin bootstrap` comes first.
     """
     from plateguard.dal.repositories import DynamoIngestRepository
     from plateguard.handlers.api import get_api_dependencies, handle_api_request
-    from plateguard.local.users import demo_reads, issue_local_identities, register_local_users
+    from plateguard.local.sts import LocalSts, MotoIam
+    from plateguard.local.users import (
+        LOCAL_ACCOUNT_ID,
+        create_local_roles,
+        demo_reads,
+        issue_local_identities,
+        register_local_users,
+        role_names_environment,
+    )
     from plateguard.models.settings import get_api_settings
 
     key = client("kms").create_key(
         KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Description="PlateGuard local pagination tokens"
     )
-    set_env({"PAGINATION_KMS_KEY_ID": key["KeyMetadata"]["KeyId"]})
+    set_env({"PAGINATION_KMS_KEY_ID": key["KeyMetadata"]["KeyId"], **role_names_environment()})
     get_api_settings.cache_clear()
     get_api_dependencies.cache_clear()
     deps = get_api_dependencies()  # binds the reads, users and audit tables
-    identities = issue_local_identities()
-    register_local_users(deps.users, identities)
+    iam = client("iam")
+    create_local_roles(iam)
+    identities = issue_local_identities(iam) if seed else {}
     if seed:
+        register_local_users(deps.users, identities)
         repository = DynamoIngestRepository()
         for read in demo_reads():
             repository.put_read(read)
-    verifier = SigV4Verifier(
-        {i.access_key_id: LocalCredential(i.secret_access_key, i.principal_arn) for i in identities.values()}, region
+
+    def audit_refusal(caller: Any, form: dict[str, str], why: str) -> None:
+        _audit_refused_assume_role(caller, form, why)
+
+    sts = LocalSts(MotoIam(LOCAL_ACCOUNT_ID), audit_refusal)
+    verifier = SigV4Verifier(sts.session_credential, region)
+    gateway = LocalApiGateway(
+        handle_api_request, verifier, port=port, sts=(SigV4Verifier(sts.user_credential, region, service="sts"), sts)
     )
-    gateway = LocalApiGateway(handle_api_request, verifier, port=port)
     gateway.start()
     return LocalApi(gateway, identities)
+
+
+def _audit_refused_assume_role(caller: Any, form: dict[str, str], why: str) -> None:
+    """A refused AssumeRole of a PlateGuard role, in the PlateGuard trail of the caller's agency
+    (unregistered callers: the `_unregistered` chain). In AWS, CloudTrail records the same event."""
+    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.logic.audit_chain import AuditEvent
+
+    deps = get_api_dependencies()
+    registered = deps.users.get(caller.principal_arn)
+    deps.trail.record(
+        AuditEvent(
+            event_name="AssumeRole",
+            event_time=datetime.now(UTC),
+            principal_arn=caller.principal_arn,
+            username=registered.username if registered else caller.user_name,
+            agency=registered.agency if registered else None,
+            role=registered.role.value if registered else None,
+            access_key_id=None,
+            source_ip="127.0.0.1",
+            user_agent="sts",
+            request_id=str(uuid.uuid4()),
+            request_parameters={
+                "roleArn": form.get("RoleArn"),
+                "roleSessionName": form.get("RoleSessionName"),
+                "serialNumber": form.get("SerialNumber"),
+            },
+            outcome="Denied",
+            error_code="AccessDenied.trust_policy",
+            error_message=why[:256],
+            read_only=False,
+        ),
+        chain=registered.agency if registered else None,
+    )
