@@ -7,15 +7,17 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke cfn-lint diff deploy bench bench-hotlist clean
+.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins what the Lambda layers ship (layers/build.py uses it too), so dev, tests and
+# benchmarks run the same onnxruntime/opencv/numpy/pydantic as Lambda.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	# Only the pretrained PP-OCR ONNX files inside the rapidocr wheel are used (loaded from the
 	# installed package, never downloaded); its own runtime and dependencies are not needed.
-	$(BIN)/pip install -q --no-deps 'rapidocr>=3.10,<4'
+	$(BIN)/pip install -q -c constraints.txt --no-deps 'rapidocr>=3.10,<4'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -52,19 +54,42 @@ synth: install
 cfn-lint: synth
 	$(BIN)/cfn-lint cdk.out/PlateGuard.template.json
 
-# Builds the layers for this machine's Python and runs every handler import and ONNX model in them.
+# Builds the layers for CPython 3.12 (Lambda's) with the pinned versions and, under a real 3.12 that
+# sees only the layers, functions/ and boto3, imports every handler and runs every ONNX model. The
+# wheels are this machine's CPU (x86_64): Lambda's arm64 ones cannot execute here. Downloads wheels,
+# so it is not part of `make test`. PYTHON312=/path/to/python3.12 picks the interpreter.
+SMOKE_DIR := layers/build/smoke-3.12
 layer-smoke: install
-	$(BIN)/python layers/build.py --python-version 3.11 --out /tmp/plateguard-layers-311
-	$(BIN)/pip install -q --target /tmp/plateguard-layers-311/var-runtime boto3
-	python3.11 -S layers/smoke.py /tmp/plateguard-layers-311
+	@PY312=$$(layers/find-python3.12.sh) && echo "layer-smoke: $$PY312 ($$($$PY312 -V))" && \
+	$(BIN)/python layers/build.py --python-version 3.12 --arch x86_64 --out $(SMOKE_DIR) && \
+	$$PY312 -m pip install -q --disable-pip-version-check --root-user-action=ignore -c constraints.txt --upgrade \
+		--target $(SMOKE_DIR)/var-runtime boto3 && \
+	$$PY312 -S layers/smoke.py $(SMOKE_DIR)
 
-POLICY ?= examples/policy/california.yaml
+# diff/deploy take the agency's own policy file (`plateguard policy init` writes a first one): there is
+# no default, and the examples (fictitious agencies) are refused.
+POLICY ?=
+policy-guard:
+	@if [ -z "$(POLICY)" ]; then \
+		echo "ERROR: $(MAKECMDGOALS) needs the agency's policy file: make $(MAKECMDGOALS) POLICY=FILE" >&2; \
+		echo "  (write a first one with: .venv/bin/plateguard policy init --state CA --agency NAME --out FILE)" >&2; \
+		exit 2; fi
+	@if [ ! -f "$(POLICY)" ]; then echo "ERROR: POLICY=$(POLICY): no such file" >&2; exit 2; fi
+	@case "$$(realpath "$(POLICY)")" in "$$(realpath examples)"/*) \
+		echo "ERROR: POLICY=$(POLICY) is an example for a fictitious agency, not yours; refusing to $(MAKECMDGOALS)." >&2; \
+		echo "  Write your own: .venv/bin/plateguard policy init --state CA --agency NAME --out FILE" >&2; \
+		exit 2;; esac
+	@if grep -nE "^[^#]*TO COMPLETE" "$(POLICY)" >&2; then \
+		echo "ERROR: POLICY=$(POLICY) still has the 'TO COMPLETE' values above (from policy init); fill them in first." >&2; \
+		exit 2; fi
 
-diff: install
-	npx -y aws-cdk@2 diff PlateGuard -c plateguard:policyFile=$(POLICY)
+diff: policy-guard install
+	$(BIN)/plateguard policy check --policy $(POLICY)
+	npx -y aws-cdk@2 diff PlateGuard -c plateguard:policyFile=$(abspath $(POLICY))
 
-deploy: install
-	npx -y aws-cdk@2 deploy PlateGuard -c plateguard:policyFile=$(POLICY)
+deploy: policy-guard install
+	$(BIN)/plateguard policy check --policy $(POLICY)
+	npx -y aws-cdk@2 deploy PlateGuard -c plateguard:policyFile=$(abspath $(POLICY))
 
 bench: install
 	$(BIN)/python -m benchmarks.recognition ../shared/datasets/openalpr-us-dev

@@ -1,4 +1,4 @@
-"""`plateguard policy render|check|schema`: the policy file as the single source of the published policy."""
+"""`plateguard policy init|render|check|schema`: the policy file as the single source of the published policy."""
 
 from __future__ import annotations
 
@@ -12,11 +12,21 @@ from plateguard.policy.check import check_policy
 from plateguard.policy.loader import PolicyError, load_policy
 from plateguard.policy.model import json_schema
 from plateguard.policy.render import write_policy
+from plateguard.policy.starter import StarterError, starter_policy, supported_states
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("policy", help="validate, check and render the agency's policy file")
     actions = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+
+    states = ", ".join(sorted(supported_states()))
+    init = actions.add_parser("init", help="write a first policy file for an agency from its state's preset")
+    init.add_argument("--state", required=True, help=f"two-letter state of the agency: {states}")
+    init.add_argument("--agency", required=True, help='the agency\'s name, e.g. "Oakland Police Department"')
+    init.add_argument("--agency-id", help="agency id used in upload keys and accounts (default: from --agency)")
+    init.add_argument("--out", type=Path, required=True, help="the policy YAML file to write")
+    init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    init.set_defaults(func=run_init)
 
     render = actions.add_parser("render", help="write policy.md and policy.html from a policy file")
     render.add_argument("--policy", type=Path, required=True, help="the policy YAML file")
@@ -30,6 +40,26 @@ def register(subparsers: Any) -> None:
 
     schema = actions.add_parser("schema", help="print the policy file's JSON Schema")
     schema.set_defaults(func=run_schema)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and not args.force:
+        print(f"{out} exists; not overwriting it (pass --force to replace it)", file=sys.stderr)
+        return 1
+    try:
+        text = starter_policy(args.state, args.agency, args.agency_id)
+    except StarterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except PolicyError as exc:  # e.g. an --agency-id that is not a slug
+        print(exc, file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}: replace its 'TO COMPLETE' values, review the defaults, then")
+    print(f"  plateguard policy check --policy {out}")
+    return 0
 
 
 def run_render(args: argparse.Namespace) -> int:
