@@ -21,6 +21,7 @@ from cdk.constructs.monitoring import Monitoring
 from cdk.constructs.retention import RetentionSweeper
 from cdk.constructs.storage import Storage
 from cdk.nag import suppress_cdk_internals
+from plateguard import schema
 from plateguard.commands import stack_outputs as out
 
 STACK_NAME = "PlateGuard"
@@ -53,7 +54,9 @@ class PlateGuardStack(Stack):
             lock_days=config.audit_lock_days,
         )
         alerts = Alerts(self, "Alerts", key=keys.alerts)
-        self.cameras = CameraAccess(self, "Cameras", images_bucket=storage.images_bucket, data_key=keys.data)
+        self.cameras = CameraAccess(
+            self, "Cameras", images_bucket=storage.images_bucket, data_key=keys.data, agencies=config.agencies
+        )
         layers = Layers(self, "Layers", layers_dir=config.layers_dir)
         self.ingest = Ingest(
             self,
@@ -84,6 +87,8 @@ class PlateGuardStack(Stack):
             throttle_burst_limit=config.api_throttle_burst_limit,
             log_retention=function_log_retention,
         )
+        # Admins register cameras through the API: IoT things, certificates and the registry.
+        self.api.grant_camera_registration(self.cameras, storage.tables[schema.CAMERAS.logical_id])
         self.jobs = OversightJobs(
             self,
             "Jobs",
@@ -97,6 +102,8 @@ class PlateGuardStack(Stack):
             log_retention=function_log_retention,
             job_environment=config.job_environment(),
         )
+        # Account changes made through the API (disable, separate, reactivate) are reported to supervisors.
+        self.api.grant_supervisor_notices(self.jobs.topic)
         self.sweeper = RetentionSweeper(
             self,
             "Retention",

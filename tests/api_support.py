@@ -224,6 +224,11 @@ def clear_caches() -> None:
     get_holds_api_dependencies.cache_clear()
     get_reviews_api_settings.cache_clear()
     get_reviews_api_dependencies.cache_clear()
+    from plateguard.handlers.api_users import get_users_api_dependencies
+    from plateguard.models.settings import get_users_api_settings
+
+    get_users_api_settings.cache_clear()
+    get_users_api_dependencies.cache_clear()
     if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
         get_api_dependencies.cache_clear()
     aws_client.cache_clear()
@@ -235,6 +240,7 @@ class ApiResources:
     images_bucket: str
     audit_bucket: str
     alert_topic_arn: str
+    supervisor_topic_arn: str
 
     def environment(self) -> dict[str, str]:
         from plateguard import schema
@@ -243,6 +249,7 @@ class ApiResources:
         env[schema.IMAGES_BUCKET.env_var] = self.images_bucket
         env[schema.AUDIT_BUCKET.env_var] = self.audit_bucket
         env[schema.ALERT_TOPIC.env_var] = self.alert_topic_arn
+        env[schema.SUPERVISOR_TOPIC.env_var] = self.supervisor_topic_arn
         return env
 
 
@@ -282,8 +289,10 @@ def _provision_api_resources(prefix: str) -> ApiResources:
             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": schema.AUDIT_BUCKET.object_lock_days}},
         },
     )
-    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{prefix}-alerts")["TopicArn"]
-    return ApiResources(names, f"{prefix}-images", f"{prefix}-audit", topic)
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name=f"{prefix}-alerts")["TopicArn"]
+    supervisors = sns.create_topic(Name=f"{prefix}-supervisors")["TopicArn"]
+    return ApiResources(names, f"{prefix}-images", f"{prefix}-audit", topic, supervisors)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
+from cdk.constructs.cameras import CameraAccess
 from cdk.constructs.function import PlateGuardFunction
 from cdk.constructs.storage import grant_append
 from plateguard import schema
@@ -194,6 +195,12 @@ class OfficerApi(Construct):
         CfnOutput(self, "ApiUrl", value=self.api.url)
         self._suppress()
 
+    def grant_supervisor_notices(self, topic: sns.ITopic) -> None:
+        """The supervisors' topic: account changes made through the users routes are reported there."""
+        fn = self.function.function
+        fn.add_environment(schema.SUPERVISOR_TOPIC.env_var, topic.topic_arn)
+        topic.grant_publish(fn)
+
     def _resource_policy(self) -> iam.PolicyDocument:
         # Deny-only: same-account callers still need an identity policy (the per-role managed
         # policies), while principals from any other account are refused outright. An Allow for the
@@ -323,3 +330,76 @@ class OfficerApi(Construct):
             ],
             apply_to_children=True,
         )
+
+    def grant_camera_registration(self, cameras: CameraAccess, cameras_table: dynamodb.Table) -> None:
+        """Camera routes (handlers/api_cameras.py): the registry, and exactly the IoT calls of
+        plateguard.dal.cameras.IotCameraIdentities on things, certificates and the camera policy."""
+        fn = self.function.function
+        for name, value in cameras.environment.items():
+            fn.add_environment(name, value)
+        # Register writes a new camera (conditional put), retire and rotate rewrite it; never deleted.
+        grant_append(cameras_table, fn, update=False)
+        arn = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        policy = iam.Policy(
+            self,
+            "CameraRegistrationPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="CameraThings",
+                    actions=[f"iot:{a}" for a in CAMERA_THING_ACTIONS],
+                    resources=[f"{arn}:thing/*", *cameras.thing_type_arns()],
+                ),
+                iam.PolicyStatement(
+                    sid="CameraCertificates",
+                    actions=[f"iot:{a}" for a in CAMERA_CERTIFICATE_ACTIONS],
+                    resources=[f"{arn}:cert/*", cameras.certificate_policy_arn()],
+                ),
+                iam.PolicyStatement(
+                    sid="NoResourceLevelPermissions",
+                    # CreateKeysAndCertificate and DescribeEndpoint name no resource: IAM takes "*" only.
+                    actions=["iot:CreateKeysAndCertificate", "iot:DescribeEndpoint"],
+                    resources=["*"],
+                ),
+            ],
+        )
+        policy.attach_to_role(self.function.role)
+        NagSuppressions.add_resource_suppressions(
+            policy,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="Camera ids and certificate ids are chosen at registration, after deployment: "
+                    "things and certificates of this account and region (IoT actions listed, no iot:*); "
+                    "CreateKeysAndCertificate and DescribeEndpoint support no resource-level permissions.",
+                    applies_to=[
+                        "Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*",
+                        "Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*",
+                        "Resource::*",
+                    ],
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-IAMNoInlinePolicy",
+                    reason="Attached to the API function's own role only, like its grant_* policy: the camera "
+                    "registration calls are this function's, and a managed policy would invite reuse.",
+                ),
+            ],
+        )
+
+
+# The IoT calls of plateguard.dal.cameras.IotCameraIdentities, by the resource IAM checks them on.
+CAMERA_THING_ACTIONS = (
+    "CreateThing",
+    "DescribeThing",
+    "UpdateThing",
+    "ListThingPrincipals",
+    "AttachThingPrincipal",
+    "DetachThingPrincipal",
+)
+CAMERA_CERTIFICATE_ACTIONS = (
+    "DescribeCertificate",
+    "UpdateCertificate",
+    "AttachPolicy",
+    "DetachPolicy",
+    "AttachThingPrincipal",
+    "DetachThingPrincipal",
+)

@@ -40,6 +40,18 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
         return {
             "query": {"since": (NOW - timedelta(days=1)).isoformat(), "until": (NOW + timedelta(hours=1)).isoformat()}
         }
+    if route.path.startswith("/users/{user_id}/"):
+        action = route.path.rsplit("/", 1)[-1]
+        target = "officer.disabled" if action == "reactivate" else "officer.garcia"
+        bodies: dict[str, dict[str, Any]] = {
+            "disable": {"reason": "administrative leave"},
+            "separate": {"reason": "resigned 2026-11-30"},
+            "training": {"completed_at": NOW.isoformat()},
+            "reactivate": {},
+        }
+        return {"path": f"/users/{target}/{action}", "path_params": {"user_id": target}, "body": bodies[action]}
+    if route == Route("GET", "/users/{user_id}", route.roles, route.summary):
+        return {"path": "/users/officer.garcia", "path_params": {"user_id": "officer.garcia"}}
     if route.path == "/users/{user_id}":
         return {
             "path": "/users/officer.new2",

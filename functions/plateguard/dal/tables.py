@@ -192,6 +192,7 @@ class UserItem(Model):
     approved_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_activity_at = UTCDateTimeAttribute(null=True)
+    full_name = UnicodeAttribute(null=True)
 
     by_agency = UsersByAgency()
 

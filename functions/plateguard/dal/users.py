@@ -20,6 +20,7 @@ def _user(item: UserItem) -> User:
         approved_by=item.approved_by,
         created_at=item.created_at,
         last_activity_at=item.last_activity_at,
+        full_name=item.full_name,
     )
 
 
@@ -44,6 +45,7 @@ class DynamoUserDirectory:
             approved_by=user.approved_by,
             created_at=user.created_at,
             last_activity_at=user.last_activity_at,
+            full_name=user.full_name,
         ).save()
 
     def record_activity(self, principal_arn: str, when: datetime) -> None:

@@ -24,7 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from plateguard import schema
-from plateguard.logic.access import AccessPolicy, User, UserDirectory, UserStatus, put_user
+from plateguard.logic.access import AccessPolicy, User, UserDirectory
 from plateguard.logic.audit_chain import AuditStore, AuditTrail
 from plateguard.logic.audited import AuditedCall, Caller, run_audited
 from plateguard.logic.search import (
@@ -43,17 +43,13 @@ from plateguard.models.api import (
     CASE_NUMBER_PATTERN,
     MAX_PURPOSE_LENGTH,
     READ_ID_PATTERN,
-    USERNAME_PATTERN,
     AuditEventsResponse,
     AuditQueryRequest,
-    PutUserRequest,
     ReadDetail,
     ReadOut,
     ReadRequest,
     SearchRequest,
     SearchResponse,
-    UserOut,
-    UsersResponse,
     parse_model,
 )
 from plateguard.models.errors import (
@@ -86,8 +82,6 @@ EVENT_NAMES: dict[tuple[str, str], str] = {
     ("GET", "/reads"): "SearchReads",
     ("GET", "/reads/{read_id}"): "GetReadWithCropUrl",
     ("GET", "/audit"): "LookupAuditEvents",
-    ("GET", "/users"): "ListUsers",
-    ("PUT", "/users/{user_id}"): "PutUser",
     ("GET", "/openapi.json"): "GetOpenApiDocument",
 }
 _MAX_AUDITED_VALUE = 256
@@ -165,7 +159,11 @@ def get_api_dependencies() -> ApiDependencies:
             max_scanned_items=settings.max_scanned_items,
             max_audit_window=timedelta(days=settings.max_audit_query_days),
         ),
-        access_policy=AccessPolicy(inactivity_disable_days=settings.inactivity_disable_days),
+        access_policy=AccessPolicy(
+            inactivity_disable_days=settings.inactivity_disable_days,
+            training_refresh_months=settings.training_refresh_months,
+            role_names=settings.role_name_map,
+        ),
         crop_url_expires_seconds=settings.crop_url_expires_seconds,
         clock=_now,
         grants=parse_sharing_grants(settings.sharing_grants),
@@ -464,52 +462,6 @@ def query_audit_route(
     return _audited(run)
 
 
-def _user_out(user: User) -> UserOut:
-    return UserOut(
-        principal_arn=user.principal_arn,
-        agency=user.agency,
-        username=user.username,
-        role=user.role,
-        status=user.status.value,
-        training_completed_at=user.training_completed_at,
-        approved_by=user.approved_by,
-        created_at=user.created_at,
-        last_activity_at=user.last_activity_at,
-    )
-
-
-@app.get("/users", summary="List the user accounts of your agency", tags=["users"])
-def list_users_route() -> UsersResponse:
-    def run(user: User) -> tuple[UsersResponse, int]:
-        users = get_api_dependencies().users.list_agency(user.agency)
-        return UsersResponse(users=[_user_out(u) for u in users], count=len(users)), len(users)
-
-    return _audited(run)
-
-
-@app.put("/users/<user_id>", summary="Create or update a user account of your agency", tags=["users"])
-def put_user_route(
-    user_id: Annotated[str, Path(pattern=USERNAME_PATTERN, description="Username within the agency")],
-    body: PutUserRequest,
-) -> UserOut:
-    def run(admin: User) -> tuple[UserOut, int]:
-        deps = get_api_dependencies()
-        saved = put_user(
-            admin,
-            username=user_id,
-            principal_arn=body.principal_arn,
-            role=body.role,
-            status=UserStatus(body.status),
-            training_completed_at=body.training_completed_at,
-            approved_by=body.approved_by,
-            users=deps.users,
-            now=deps.clock(),
-        )
-        return _user_out(saved), 1
-
-    return _audited(run)
-
-
 @app.get("/openapi.json", summary="OpenAPI document of this API", tags=["meta"])
 def openapi_route() -> dict[str, Any]:
     def run(_user: User) -> tuple[dict[str, Any], None]:
@@ -572,3 +524,10 @@ from plateguard.handlers.api_cameras import router as _cameras_router  # noqa: E
 
 EVENT_NAMES.update(_CAMERA_EVENT_NAMES)
 app.include_router(_cameras_router)
+
+# User accounts: list, show, add, disable, separate, training, reactivate (admins), same door.
+from plateguard.handlers.api_users import EVENT_NAMES as _USER_EVENT_NAMES  # noqa: E402
+from plateguard.handlers.api_users import router as _users_router  # noqa: E402
+
+EVENT_NAMES.update(_USER_EVENT_NAMES)
+app.include_router(_users_router)

@@ -359,6 +359,11 @@ def _reset_cached_configuration() -> None:
     get_holds_api_dependencies.cache_clear()
     get_reviews_api_settings.cache_clear()
     get_reviews_api_dependencies.cache_clear()
+    from plateguard.handlers.api_users import get_users_api_dependencies
+    from plateguard.models.settings import get_users_api_settings
+
+    get_users_api_settings.cache_clear()
+    get_users_api_dependencies.cache_clear()
     get_cameras_api_settings.cache_clear()
     get_cameras_api_dependencies.cache_clear()
     _described_endpoint.cache_clear()

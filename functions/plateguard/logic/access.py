@@ -36,6 +36,7 @@ class User:
     approved_by: str | None
     created_at: datetime
     last_activity_at: datetime | None = None
+    full_name: str | None = None  # the person, as the admin entered it (display only)
 
     def touched(self, now: datetime) -> User:
         return replace(self, last_activity_at=now)
@@ -146,6 +147,7 @@ def put_user(
     approved_by: str,
     users: UserDirectory,
     now: datetime,
+    full_name: str | None = None,
 ) -> User:
     """Create or update an account of the admin's agency, approved by one of its active supervisors."""
 
@@ -182,6 +184,7 @@ def put_user(
         approved_by=approved_by,
         created_at=existing.created_at if existing else now,
         last_activity_at=existing.last_activity_at if existing else None,
+        full_name=full_name if full_name is not None else (existing.full_name if existing else None),
     )
     users.put(user)
     return user

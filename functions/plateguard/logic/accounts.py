@@ -242,3 +242,90 @@ def reactivate_account(
     )
     notifier.notify(target.agency, f"PlateGuard: account {target.username} reactivated", change.summary())
     return change
+
+
+def account_named(users: UserDirectory, agency: str, username: str) -> User:
+    """The account of `agency` with this username; NotFound otherwise (never another agency's)."""
+    found = next((u for u in users.list_agency(agency) if u.username == username), None)
+    if found is None:
+        raise NotFound(f"no account {username} in your agency")
+    return found
+
+
+def disable_account(
+    actor: User,
+    target_arn: str,
+    reason: str,
+    *,
+    users: UserDirectory,
+    trail: AuditTrail,
+    notifier: SupervisorNotifier,
+    now: datetime,
+) -> AccountChange:
+    """Suspend an account at once (leave, investigation); a supervisor may reactivate it later."""
+    if len(reason.strip()) < 5:
+        raise InvalidRequest("state the reason for disabling the account")
+    target = _overseer(actor, target_arn, users, "disable an account")
+    if target.status is not UserStatus.ACTIVE:
+        raise Conflict(f"this account is already {target.status.value}")
+    parameters = {"targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason}
+    trail.record(
+        person_event(
+            "DisableAccount", actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters
+        )
+    )
+    users.put(replace(target, status=UserStatus.DISABLED))
+    change = AccountChange(
+        target.agency, target.principal_arn, target.username, "disabled", ("by_admin",), {"by": actor.username}
+    )
+    notifier.notify(target.agency, f"PlateGuard: account {target.username} disabled", change.summary())
+    return change
+
+
+BOOTSTRAP_APPROVER = "bootstrap"
+
+
+def bootstrap_admin(
+    agency: str,
+    username: str,
+    principal_arn: str,
+    trained_at: datetime,
+    deployer_arn: str,
+    *,
+    users: UserDirectory,
+    trail: AuditTrail,
+    now: datetime,
+    full_name: str | None = None,
+) -> User:
+    """The first admin of an empty deployment, written with the deployer's own AWS credentials.
+
+    The only path that writes an account directly: it refuses once the agency has an active admin
+    (from then on accounts change through the audited API), and records who bootstrapped whom first.
+    """
+    if trained_at > now:
+        raise InvalidRequest("training completion cannot be in the future")
+    if any(u.role is Role.ADMIN and u.status is UserStatus.ACTIVE for u in users.list_agency(agency)):
+        raise Conflict(f"{agency} already has an active admin; add accounts through `plateguard users add`")
+    existing = users.get(principal_arn)
+    if existing is not None:
+        raise Conflict(f"{principal_arn} is already registered (as {existing.username} of {existing.agency})")
+    user = User(
+        principal_arn=principal_arn,
+        agency=agency,
+        username=username,
+        role=Role.ADMIN,
+        status=UserStatus.ACTIVE,
+        training_completed_at=trained_at,
+        approved_by=BOOTSTRAP_APPROVER,
+        created_at=now,
+        full_name=full_name,
+    )
+    parameters = {
+        "targetPrincipalArn": principal_arn,
+        "targetUsername": username,
+        "trainingCompletedAt": trained_at.isoformat(),
+    }
+    deployer = deployer_arn.rsplit("/", 1)[-1]
+    trail.record(person_event("BootstrapAdmin", deployer_arn, deployer, "deployer", agency, now, parameters))
+    users.put(user)
+    return user

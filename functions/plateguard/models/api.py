@@ -111,11 +111,29 @@ class AuditQueryRequest(_Strict):
 
 
 class PutUserRequest(_Strict):
-    principal_arn: str = Field(pattern=PRINCIPAL_ARN_PATTERN)
+    # Default: the IAM user of the same name in the admin's account (officers assume their role as it).
+    principal_arn: str | None = Field(default=None, pattern=PRINCIPAL_ARN_PATTERN)
     role: Role
-    status: str = Field(default="active", pattern=r"^(active|disabled|separated)$")
+    status: str = Field(default="active", pattern=r"^(active|disabled)$")
     training_completed_at: datetime | None = None
     approved_by: str = Field(pattern=USERNAME_PATTERN)
+    full_name: str | None = Field(default=None, min_length=2, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+
+
+class AccountActionRequest(_Strict):
+    """Disable or separate an account: why, in a few words (recorded in the audit trail)."""
+
+    reason: str = Field(min_length=5, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")
+
+
+class TrainingRequest(_Strict):
+    completed_at: datetime
+
+
+class AccountChangeOut(BaseModel):
+    username: str
+    action: str
+    status: str
 
 
 # -- responses ---------------------------------------------------------------------------------------
@@ -168,6 +186,8 @@ class UserOut(BaseModel):
     approved_by: str | None
     created_at: datetime
     last_activity_at: datetime | None
+    full_name: str | None = None
+    training_expires_at: datetime | None = None
 
 
 class UsersResponse(BaseModel):

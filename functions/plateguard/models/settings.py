@@ -117,6 +117,19 @@ def get_api_settings() -> ApiSettings:
     return ApiSettings()  # values come from the environment (pydantic-settings)
 
 
+class UsersApiSettings(AwsSettings):
+    """User-account routes of the officer API (handlers/api_users.py)."""
+
+    supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
+    inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
+    training_refresh_months: int = Field(default=12, ge=1, le=60, validation_alias="TRAINING_REFRESH_MONTHS")
+
+
+@lru_cache(maxsize=1)
+def get_users_api_settings() -> UsersApiSettings:
+    return UsersApiSettings()  # values come from the environment (pydantic-settings)
+
+
 class AlertsApiSettings(AwsSettings):
     """Hot-list, alert and subscription routes of the officer API (handlers/api_hotlists.py)."""
 
