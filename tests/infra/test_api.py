@@ -122,7 +122,7 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
 # Every settings model the API function reads (one Lambda serves all routes).
 API_SETTINGS_MODELS = [
     getattr(settings, name)
-    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings", "ReviewsApiSettings")
+    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings", "ReviewsApiSettings", "CamerasApiSettings")
     if hasattr(settings, name)
 ]
 
@@ -151,9 +151,11 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     # It appends to the audit trail and never changes or deletes an audit record
     assert schema.AUDIT.logical_id in tables("dynamodb:PutItem")
     assert schema.AUDIT.logical_id not in tables("dynamodb:UpdateItem")
-    # It never creates reads, images or camera records (ingest's), whatever the route
+    # It never creates reads or images (ingest's), whatever the route
     created = tables("dynamodb:PutItem") | tables("dynamodb:BatchWriteItem")
-    assert not created & {schema.READS.logical_id, schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
+    assert not created & {schema.READS.logical_id, schema.IMAGES.logical_id}
+    # Admins register and retire cameras (put), which are never deleted: reads name them
+    assert schema.CAMERAS.logical_id in tables("dynamodb:PutItem")
     # It updates a read only for a legal hold (its expires_at), never images or cameras
     assert not tables("dynamodb:UpdateItem") & {schema.IMAGES.logical_id, schema.CAMERAS.logical_id}
     # Holds are placed and released (put, update), never deleted: a hold is a record of who kept what

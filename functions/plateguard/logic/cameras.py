@@ -21,6 +21,7 @@ from typing import Protocol
 
 from plateguard.models.errors import PlateGuardError
 from plateguard.models.records import Camera, CameraStatus
+from plateguard.schema import INCOMING_PREFIX
 
 # The credentials provider's policy variables: the thing the certificate is attached to and its type.
 THING_NAME_VARIABLE = "${credentials-iot:ThingName}"
@@ -48,7 +49,7 @@ def camera_upload_policy_document(images_bucket_arn: str, data_key_arn: str, reg
                 "Effect": "Allow",
                 # PutObject only: retries overwrite the same key (idempotent).
                 "Action": "s3:PutObject",
-                "Resource": f"{images_bucket_arn}/{camera_prefix_pattern('incoming/')}*",
+                "Resource": f"{images_bucket_arn}/{camera_prefix_pattern(INCOMING_PREFIX)}*",
                 "Condition": {"Null": {"credentials-iot:ThingName": "false", "credentials-iot:ThingTypeName": "false"}},
             },
             {
