@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +135,36 @@ def test_the_check_fails_when_the_template_lacks_a_permission_the_code_uses(shif
     assert any("/crops/" in d.resource for d in denied) and any("/quarantine/" in d.resource for d in denied)
     # And against the real template the same calls were allowed
     assert all(c.allowed for c in puts)
+
+
+def test_the_report_lists_grants_no_recorded_call_used(shift: Shift, synth: Synthesized, tmp_path: Path) -> None:
+    from plateguard.compliance.usage import load_calls, permission_usage
+
+    # Given the shift's record as local mode writes it (aws-calls.json under the state directory)
+    path = shift.env.write_aws_calls()
+    assert path is not None and path.name == "aws-calls.json"
+    record = load_calls(path)
+    assert record is not None
+    # When the report compares it with the template's grants
+    usage = {u.handler: u for u in permission_usage(synth.raw, record)}
+    ingest = usage[INGEST]
+    images = f"arn:aws:s3:::{shift.env.state['images_bucket']}"
+    reads = f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:table/{shift.env.state['tables']['ReadsTable']}"
+    # Then grants the ingest code used are not listed: reads of incoming/, crop and quarantine writes
+    assert ingest.calls > 0
+    for used in (f"{images}/incoming/*", f"{images}/crops/*", f"{images}/quarantine/*"):
+        assert not [(a, r) for a, r in ingest.unused if r == used and a in ("s3:GetObject*", "s3:PutObject")]
+    # And ones it never used are: stream reads of its tables, tagging of crops
+    assert ("dynamodb:GetRecords", reads) in ingest.unused
+    assert ("s3:PutObjectTagging", f"{images}/crops/*") in ingest.unused
+    # While logs and traces are the Lambda runtime's, not the code's
+    assert {"logs:PutLogEvents", "xray:PutTraceSegments"} <= {action for action, _ in ingest.service_used}
+
+
+def test_without_a_record_the_section_says_so(synth: Synthesized, tmp_path: Path) -> None:
+    from plateguard.compliance.report import build_report, render_html, render_markdown
+
+    report = build_report(synth.template_path, run_lint=False, aws_calls=tmp_path / "aws-calls.json")
+    assert report.permission_usage is None
+    assert "## 5. Permissions granted but not used" in render_markdown(report)
+    assert "No record of AWS calls" in render_markdown(report) and "No record of AWS calls" in render_html(report)

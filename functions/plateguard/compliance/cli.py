@@ -26,6 +26,12 @@ def add_compliance_command(report_subparsers: Any) -> None:
         "synthesizing",
     )
     parser.add_argument("--no-lint", action="store_true", help="skip cfn-lint (faster; the report says so)")
+    parser.add_argument(
+        "--aws-calls",
+        type=Path,
+        default=Path(".plateguard") / "aws-calls.json",
+        help="AWS calls recorded by local mode, for the permissions-not-used section (default: %(default)s)",
+    )
     parser.set_defaults(func=run_compliance_report)
 
 
@@ -42,7 +48,8 @@ def run_compliance_report(args: argparse.Namespace) -> int:
         else:
             print("synthesizing the stack offline ...", file=sys.stderr)
             template = synthesize(Path(scratch))
-        report = build_report(template, run_lint=not args.no_lint)
+        aws_calls = getattr(args, "aws_calls", None)  # absent when called with a hand-built Namespace
+        report = build_report(template, run_lint=not args.no_lint, aws_calls=aws_calls)
         paths = write_report(report, Path(args.out))
     counts = report.status_counts()
     print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; overall {'PASS' if report.passed else 'FAIL'}")

@@ -470,6 +470,10 @@ class TemplatePolicies:
             raise KeyError(f"no single role for path {cdk_path_suffix!r}: {derived}")
         return derived[0]
 
+    def resolve(self, value: Any) -> Any:
+        """A template value (intrinsics included) with this template's physical names."""
+        return self._resolver.resolve(value)
+
     def role_arn(self, role: str) -> str:
         return self._resolver.get_att(role, "Arn")
 

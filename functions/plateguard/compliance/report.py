@@ -21,6 +21,7 @@ from typing import Any
 from plateguard.compliance.controls import ControlResult, evaluate
 from plateguard.compliance.lint import LintMatch, lint_template
 from plateguard.compliance.nag import NagPackResult, read_nag_reports
+from plateguard.compliance.usage import RoleUsage, load_calls, permission_usage
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STACK_NAME = "PlateGuard"
@@ -70,6 +71,9 @@ class ComplianceReport:
     controls: list[ControlResult]
     nag: list[NagPackResult]
     lint: list[LintMatch]
+    # Grants no recorded AWS call used, per function (None: no record of calls was found).
+    permission_usage: list[RoleUsage] | None = None
+    aws_calls_file: str = ""  # the record it was computed from (local mode's aws-calls.json)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -95,8 +99,11 @@ class ComplianceReport:
         )
 
 
-def build_report(template_path: Path, *, run_lint: bool = True, now: datetime | None = None) -> ComplianceReport:
+def build_report(
+    template_path: Path, *, run_lint: bool = True, now: datetime | None = None, aws_calls: Path | None = None
+) -> ComplianceReport:
     body = template_path.read_bytes()
+    record = load_calls(aws_calls) if aws_calls is not None else None
     return ComplianceReport(
         generated_at=now or datetime.now(UTC),
         template_file=template_path.name,
@@ -104,6 +111,8 @@ def build_report(template_path: Path, *, run_lint: bool = True, now: datetime | 
         controls=evaluate(json.loads(body)),
         nag=read_nag_reports(template_path.parent),
         lint=lint_template(template_path) if run_lint else [],
+        permission_usage=permission_usage(json.loads(body), record) if record is not None else None,
+        aws_calls_file=str(aws_calls or ""),
     )
 
 
@@ -181,7 +190,32 @@ def render_markdown(report: ComplianceReport) -> str:
     for row in report.rows:
         if row["checklist"]:
             out.append(f"- [ ] **{row['id']}** {row['title']} — {row['note']}")
+    out += ["", "## 5. Permissions granted but not used", "", _usage_intro(report), ""]
+    for usage in report.permission_usage or []:
+        out.append(f"### `{usage.handler}` (role `{usage.role}`, {usage.calls} recorded calls)")
+        out.append("")
+        out += [f"- `{action}` on `{resource}`" for action, resource in usage.unused] or [
+            "- none: every grant was used"
+        ]
+        if usage.service_used:
+            used = ", ".join(f"`{a}`" for a in sorted({a for a, _ in usage.service_used}))
+            out.append(f"- used by the Lambda service for the function, not by its code: {used}")
+        out.append("")
     return "\n".join(out) + "\n"
+
+
+def _usage_intro(report: ComplianceReport) -> str:
+    if report.permission_usage is None:
+        return (
+            f"No record of AWS calls{' at ' + report.aws_calls_file if report.aws_calls_file else ''}: run "
+            "`make demo` (local mode writes `.plateguard/aws-calls.json`) to list the permissions each function "
+            "role is granted that no call used."
+        )
+    return (
+        f"From the AWS calls local mode recorded (`{report.aws_calls_file}`): for each function role, the "
+        "grants no recorded call fell under. A grant listed here is either needed only by a path the record "
+        "did not exercise or can be removed."
+    )
 
 
 # -- HTML ---------------------------------------------------------------------------------------------
@@ -280,7 +314,21 @@ def render_html(report: ComplianceReport) -> str:
                 f'<li data-control="{_e(row["id"])}"><input type="checkbox" disabled> <strong>{_e(row["id"])}</strong> '
                 f"{_e(row['title'])} — {_e(row['note'])}</li>"
             )
-    parts += ["</ul>", "</body></html>"]
+    parts += ["</ul>", '<h2 id="unused-permissions">5. Permissions granted but not used</h2>']
+    parts.append(f"<p>{_e(_usage_intro(report))}</p>")
+    for usage in report.permission_usage or []:
+        parts.append(
+            f'<h3 data-role="{_e(usage.role)}"><code>{_e(usage.handler)}</code> (role <code>{_e(usage.role)}'
+            f"</code>, {usage.calls} recorded calls)</h3><ul>"
+        )
+        parts += [f"<li><code>{_e(a)}</code> on <code>{_e(r)}</code></li>" for a, r in usage.unused] or [
+            "<li>none: every grant was used</li>"
+        ]
+        if usage.service_used:
+            used = ", ".join(sorted({a for a, _ in usage.service_used}))
+            parts.append(f"<li>used by the Lambda service for the function, not by its code: {_e(used)}</li>")
+        parts.append("</ul>")
+    parts += ["</body></html>"]
     return "\n".join(parts) + "\n"
 
 

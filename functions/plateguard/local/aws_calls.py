@@ -425,20 +425,28 @@ class AwsCallRecorder:
     def denied(self) -> list[CallRecord]:
         return [r for r in self.attributed() if r.allowed is False]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(
+        self,
+        physical_names: Mapping[str, str] | None = None,
+        environment: Mapping[str, str] | None = None,
+        region: str = "",
+    ) -> dict[str, Any]:
+        """The attributed calls, with what resolves the template's grants to the same ARNs
+        (plateguard.compliance.usage): physical names and the environment variables the functions read."""
         policies = self.policies
         return {
             "account": policies.account if policies else LOCAL_ACCOUNT_ID,
-            "region": policies.region if policies else "",
-            "physical_names": policies.physical_names if policies else {},
+            "region": policies.region if policies else region,
+            "physical_names": {**(physical_names or {}), **(policies.physical_names if policies else {})},
+            "environment": dict(environment or {}),
             "calls": [r.to_json() for r in self.attributed()],
         }
 
-    def write(self, path: Path) -> None:
-        """The attributed calls as JSON (the compliance report's unused-permission section reads it)."""
+    def write(self, path: Path, **context: Any) -> None:
+        """`to_json(**context)` to `path` (the compliance report's unused-permission section reads it)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1))
+        tmp.write_text(json.dumps(self.to_json(**context), indent=1))
         tmp.replace(path)
 
 

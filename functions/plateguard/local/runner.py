@@ -250,7 +250,7 @@ class LocalEnvironment:
         if self.aws_calls is None:
             return None
         path = self.state_dir / AWS_CALLS_FILE
-        self.aws_calls.write(path)
+        self.aws_calls.write(path, physical_names=names, environment=environment, region=LOCAL_REGION)
         return path
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -261,6 +261,10 @@ class LocalEnvironment:
             endpoint_url=self.endpoint_url,
             aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
+        # What the report needs to resolve the template's grants to this environment's ARNs, also when
+        # calls were only recorded (no template loaded): resource names and the variables local mode set.
+        names = self.resources.physical_names() if self.resources else {}
+        environment = {k: os.environ[k] for k in self._saved_env if k in os.environ and not k.startswith("AWS_")}
         )
 
     @property
