@@ -128,10 +128,10 @@ class PlateGuardStack(Stack):
             },
             api=self.api.api,
         )
-        self._outputs(storage, audit, alerts)
+        self._outputs(storage, audit, alerts, config)
         suppress_cdk_internals(self)
 
-    def _outputs(self, storage: Storage, audit: AuditTrail, alerts: Alerts) -> None:
+    def _outputs(self, storage: Storage, audit: AuditTrail, alerts: Alerts, config: PlateGuardConfig) -> None:
         """What an operator (and `plateguard ... --stack NAME`) needs, under the stable keys of
         plateguard.commands.stack_outputs: children of the stack itself, so each logical id is the key."""
         values: dict[str, str] = {
@@ -147,6 +147,7 @@ class PlateGuardStack(Stack):
             out.INGEST_DLQ_URL: self.ingest.dead_letter_queue.queue_url,
             out.JOBS_DLQ_URL: self.jobs.dead_letter_queue.queue_url,
             out.SWEEPER_DLQ_URL: self.sweeper.dead_letter_queue.queue_url,
+            out.AGENCY_IDS: ",".join(config.agencies),
         }
         for key in out.OUTPUT_KEYS:
             CfnOutput(self, key, value=values[key])

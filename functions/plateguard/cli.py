@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "plateguard.commands.audit",
     "plateguard.commands.review",
     "plateguard.commands.cameras",
+    "plateguard.commands.admin",
+    "plateguard.commands.users",
 )
 
 

@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--lat", type=float, required=True)
     add.add_argument("--lon", type=float, required=True)
     add.add_argument("--heading", type=float, help="direction it faces, degrees 0-360")
-    add.add_argument("--district", "--region", dest="region", help="patrol district or area")
+    add.add_argument("--district", dest="region", help="patrol district or area (alert subscriptions filter on it)")
     add.add_argument("--out", type=Path, required=True, help="folder for certificate.pem, private.key, camera.json")
     add_target_arguments(add, default_user="admin")
     add.set_defaults(func=run_add)

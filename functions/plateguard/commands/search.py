@@ -21,6 +21,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+from plateguard.models.routes import Role
 
 _REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 
@@ -39,9 +40,17 @@ class TargetError(Exception):
 def add_target_arguments(parser: argparse.ArgumentParser, default_user: str, state_dir: bool = True) -> None:
     """`state_dir=False` when a parent parser already has --state-dir (a subparser's default would win)."""
     group = parser.add_argument_group("where and as whom")
+    group.add_argument("--stack", help="deployed stack name: the API URL and role ARNs come from its outputs")
     group.add_argument("--api-url", help="deployed stage URL (default: local mode's api_url)")
-    group.add_argument("--profile", help="AWS profile for --api-url (default: the standard credential chain)")
-    group.add_argument("--region", help="region of --api-url (default: from the URL or the profile)")
+    group.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    group.add_argument("--region", help="AWS region (default: from the URL or the profile)")
+    group.add_argument(
+        "--assume-role",
+        choices=[role.value for role in Role],
+        help="with --stack: assume this PlateGuard role with MFA, session named after your IAM user",
+    )
+    group.add_argument("--mfa-serial", help="with --assume-role: your MFA device ARN (default: your first device)")
+    group.add_argument("--mfa-code", help="with --assume-role: the current MFA code (default: prompt)")
     group.add_argument(
         "--as",
         dest="local_user",
@@ -54,6 +63,8 @@ def add_target_arguments(parser: argparse.ArgumentParser, default_user: str, sta
 
 
 def resolve_target(args: argparse.Namespace) -> ApiTarget:
+    if getattr(args, "stack", None):
+        return _stack_target(args)
     if args.api_url:
         import boto3
 
@@ -84,6 +95,61 @@ def resolve_target(args: argparse.Namespace) -> ApiTarget:
     except ClientError as exc:
         raise TargetError(f"cannot assume {user.get('role_arn')}: {exc.response['Error']['Message']}") from exc
     return ApiTarget(state["api_url"].rstrip("/"), str(state["region"]), credentials)
+
+
+def _stack_target(args: argparse.Namespace) -> ApiTarget:
+    """A deployed stack's API. With --assume-role the CLI assumes that role itself, as the trust policy
+    demands: with MFA and a session named after the caller's IAM user; otherwise the profile's own
+    credentials are used (e.g. a profile with role_arn, mfa_serial and role_session_name set)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from plateguard.commands.stack_outputs import API_URL, ROLE_OUTPUT_KEYS, StackOutputsError, stack_outputs
+
+    try:
+        outputs = stack_outputs(args.stack, args.profile, args.region)
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        region = str(session.region_name)
+        if not args.assume_role:
+            credentials = session.get_credentials()
+            if credentials is None:
+                raise TargetError("no AWS credentials found (set a profile or the standard AWS variables)")
+            return ApiTarget(outputs[API_URL].rstrip("/"), region, credentials)
+        caller = session.client("sts").get_caller_identity()["Arn"]
+        if ":user/" not in caller:
+            raise TargetError(f"--assume-role needs your IAM user's credentials, not {caller}")
+        user_name = caller.rsplit("/", 1)[-1]
+        serial = args.mfa_serial or _first_mfa_device(session, user_name)
+        code = args.mfa_code or _prompt(f"MFA code for {serial}: ")
+        answer = session.client("sts").assume_role(
+            RoleArn=outputs[ROLE_OUTPUT_KEYS[Role(args.assume_role)]],
+            RoleSessionName=user_name,  # the trust policy requires exactly this
+            SerialNumber=serial,
+            TokenCode=code,
+        )["Credentials"]
+    except StackOutputsError as exc:
+        raise TargetError(str(exc)) from exc
+    except (BotoCoreError, ClientError) as exc:
+        raise TargetError(f"cannot reach the stack's API as {args.assume_role or 'this profile'}: {exc}") from exc
+    from botocore.credentials import Credentials
+
+    session_credentials = Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])
+    return ApiTarget(outputs[API_URL].rstrip("/"), region, session_credentials)
+
+
+def _first_mfa_device(session: Any, user_name: str) -> str:
+    devices = session.client("iam").list_mfa_devices(UserName=user_name)["MFADevices"]
+    if not devices:
+        raise TargetError(f"IAM user {user_name} has no MFA device; the PlateGuard roles require one")
+    return str(devices[0]["SerialNumber"])
+
+
+def _prompt(text: str) -> str:
+    if not sys.stdin.isatty():
+        raise TargetError("pass --mfa-code (no terminal to ask for it)")
+    import getpass
+
+    return getpass.getpass(text)
 
 
 def encode_query(params: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ INGEST_QUEUE_ARN = "IngestQueueArn"
 INGEST_DLQ_URL = "IngestDeadLetterQueueUrl"
 JOBS_DLQ_URL = "JobsDeadLetterQueueUrl"
 SWEEPER_DLQ_URL = "SweeperDeadLetterQueueUrl"
+AGENCY_IDS = "AgencyIds"  # the agencies this stack serves (the policy file's agency), comma-separated
 
 
 def table_output_key(table: schema.TableSpec) -> str:
@@ -50,6 +51,7 @@ OUTPUT_KEYS: tuple[str, ...] = (
     INGEST_DLQ_URL,
     JOBS_DLQ_URL,
     SWEEPER_DLQ_URL,
+    AGENCY_IDS,
 )
 
 
