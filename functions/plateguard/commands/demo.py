@@ -28,6 +28,10 @@ from plateguard.models.records import ImageOutcome, Outcome
 # to a list only after it was read (historical hit), and a plate on no list.
 AMBIGUOUS_READ = "MNB217"  # the listed plate is 5MNB217: the camera missed its first character
 HISTORICAL_PLATE = "3HVW872"
+# Work the demo runs in-process is recorded as the deployed function's (its role's) AWS calls.
+SWEEPER_HANDLER = "plateguard.handlers.sweeper.handle_retention_sweep"
+JOBS_HANDLER = "plateguard.handlers.jobs.handle_scheduled_job"
+API_HANDLER = "plateguard.handlers.api.handle_api_request"
 DEMO_PLATES = (DEMO_HOTLIST_PLATE, DEMO_HOTLIST_PLATE, AMBIGUOUS_READ, "8TRX660", "4XPL221", HISTORICAL_PLATE)
 DEMO_HOTLIST_CSV = (
     "plate,state,reason,case_number\n"
@@ -96,7 +100,11 @@ def _progress(done: int, total: int) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    environment = LocalEnvironment(state_dir=DEFAULT_STATE_DIR, on_alert=lambda a: print(format_alert(a), flush=True))
+    environment = LocalEnvironment(
+        state_dir=DEFAULT_STATE_DIR,
+        on_alert=lambda a: print(format_alert(a), flush=True),
+        record_aws_calls=True,  # .plateguard/aws-calls.json: the compliance report's unused-permission section
+    )
     print("Starting PlateGuard local mode (moto server on 127.0.0.1, real handlers, ONNX reader)...", flush=True)
     try:
         environment.start()
@@ -263,9 +271,16 @@ def _oversight(environment: LocalEnvironment) -> None:
             now - timedelta(days=120),
         )
     )
-    for change in disable_lapsed_accounts(
-        DEMO_AGENCY, users=deps.users, trail=deps.trail, notifier=deps.sampling.notifier, policy=deps.accounts, now=now
-    ):
+    with environment.as_function(JOBS_HANDLER):
+        changes = disable_lapsed_accounts(
+            DEMO_AGENCY,
+            users=deps.users,
+            trail=deps.trail,
+            notifier=deps.sampling.notifier,
+            policy=deps.accounts,
+            now=now,
+        )
+    for change in changes:
         summary = change.summary()
         print(f"accounts     {summary['username']}: {summary['action']} ({', '.join(summary['reasons'])}), audited")
 
@@ -277,7 +292,8 @@ def _oversight(environment: LocalEnvironment) -> None:
     )
     # The monthly sampling job, run as it will run on the 1st of next month for this month's searches.
     next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=6, minute=0, second=0, microsecond=0)
-    result = sample_searches(DEMO_AGENCY, sampling_for(DEMO_AGENCY, deps), deps.sampling_policy, next_month)
+    with environment.as_function(JOBS_HANDLER):
+        result = sample_searches(DEMO_AGENCY, sampling_for(DEMO_AGENCY, deps), deps.sampling_policy, next_month)
     print(f"audit sample {result.batch.batch_id}: {len(result.reviews)} search(es) drawn, assigned for review")
     for signal in result.signals:
         print(f"  signal     {signal.kind.value}: {signal.explanation}")
@@ -286,30 +302,32 @@ def _oversight(environment: LocalEnvironment) -> None:
         if supervisor is None or review.assignee != supervisor.username:
             continue
         justified = review.search.get("purpose") != "Investigation"
-        done = record_review(
-            supervisor,
-            DEMO_AGENCY,
-            review.review_id,
-            justified,
-            "purpose and case number match the case file" if justified else "purpose too vague to justify a search",
-            reviews=deps.sampling.reviews,
-            trail=deps.trail,
-            policy=deps.sampling_policy,
-            now=next_month,
-        )
+        with environment.as_function(API_HANDLER):  # deployed, findings are recorded through the API
+            done = record_review(
+                supervisor,
+                DEMO_AGENCY,
+                review.review_id,
+                justified,
+                "purpose and case number match the case file" if justified else "purpose too vague to justify a search",
+                reviews=deps.sampling.reviews,
+                trail=deps.trail,
+                policy=deps.sampling_policy,
+                now=next_month,
+            )
         verdict = "justified" if justified else "NOT justified"
         print(f"  review     {done.review_id} by {done.reviewed_by}: {verdict} ({review.search.get('purpose')!r})")
     if supervisor is not None and result.reviews:
-        signed = sign_off(
-            supervisor,
-            DEMO_AGENCY,
-            result.batch.batch_id,
-            "monthly search audit complete",
-            reviews=deps.sampling.reviews,
-            trail=deps.trail,
-            policy=deps.sampling_policy,
-            now=next_month,
-        )
+        with environment.as_function(API_HANDLER):
+            signed = sign_off(
+                supervisor,
+                DEMO_AGENCY,
+                result.batch.batch_id,
+                "monthly search audit complete",
+                reviews=deps.sampling.reviews,
+                trail=deps.trail,
+                policy=deps.sampling_policy,
+                now=next_month,
+            )
         print(f"  sign-off   {signed.batch_id} by {signed.signed_off_by}, audited")
     _compliance_report(environment)
 
@@ -318,10 +336,12 @@ def _compliance_report(environment: LocalEnvironment) -> None:
     from plateguard.cli import main as plateguard_main
 
     out = environment.state_dir / "compliance"
+    calls = environment.write_aws_calls()  # the AWS calls so far: the report lists grants none of them used
     print(f"compliance   plateguard report compliance --out {out}", flush=True)
     # The report synthesizes the CDK app (Node.js): a machine where that fails still finishes the demo.
     try:
-        passed = plateguard_main(["report", "compliance", "--out", str(out)]) == 0
+        record = ["--aws-calls", str(calls)] if calls else []
+        passed = plateguard_main(["report", "compliance", "--out", str(out), *record]) == 0
     except Exception as exc:  # shown, not hidden: the demo's other results still stand
         print(f"compliance   could not synthesize the stack: {exc}")
         passed = True
@@ -343,15 +363,16 @@ def _sweep(environment: LocalEnvironment) -> None:
     from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, format_report, sweep
 
     s3 = environment.client("s3")
-    report = sweep(
-        SweeperDependencies(
-            store=DynamoSweepStore(),
-            objects=S3SweepObjects(s3, environment.state["images_bucket"]),
-            holds=ActiveHolds(DynamoHoldStore()),
-            log=S3DestructionLog(s3, environment.state["audit_bucket"]),
-            limits=SweepLimits(),
+    with environment.as_function(SWEEPER_HANDLER):  # its AWS calls are recorded as the sweeper role's
+        report = sweep(
+            SweeperDependencies(
+                store=DynamoSweepStore(),
+                objects=S3SweepObjects(s3, environment.state["images_bucket"]),
+                holds=ActiveHolds(DynamoHoldStore()),
+                log=S3DestructionLog(s3, environment.state["audit_bucket"]),
+                limits=SweepLimits(),
+            )
         )
-    )
     print("retention    sweep destruction log (counts and lateness only, never plates):")
     for line in format_report(report).splitlines():
         print(f"  {line}")
