@@ -229,6 +229,12 @@ def clear_caches() -> None:
 
     get_users_api_settings.cache_clear()
     get_users_api_dependencies.cache_clear()
+    from plateguard.handlers.api_cameras import _described_endpoint, get_cameras_api_dependencies
+    from plateguard.models.settings import get_cameras_api_settings
+
+    get_cameras_api_settings.cache_clear()
+    get_cameras_api_dependencies.cache_clear()
+    _described_endpoint.cache_clear()
     if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
         get_api_dependencies.cache_clear()
     aws_client.cache_clear()
@@ -315,6 +321,12 @@ def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
     with mock_aws():
         resources = _provision_api_resources(f"pg-{uuid.uuid4().hex[:6]}")
         for name, value in resources.environment().items():
+            monkeypatch.setenv(name, value)
+        from plateguard.local.provision import provision_camera_identity
+
+        iot, iam = boto3.client("iot", region_name=REGION), boto3.client("iam", region_name=REGION)
+        cameras = provision_camera_identity(iot, iam, REGION, "pg-test", resources.images_bucket)
+        for name, value in cameras.environment().items():  # camera routes: the IoT policy and role alias
             monkeypatch.setenv(name, value)
         key = boto3.client("kms", region_name=REGION).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
         monkeypatch.setenv("PAGINATION_KMS_KEY_ID", key["KeyMetadata"]["KeyId"])

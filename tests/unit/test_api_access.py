@@ -9,6 +9,7 @@ import pytest
 
 from plateguard.models.routes import ROUTES, Role, Route
 from tests.api_support import GOOD_PURPOSE, NOW, UNKNOWN_ARN, USERS, ApiWorld, api_world, arn, make_read
+from tests.camera_api_support import camera_route_request
 from tests.hold_api_support import hold_route_request
 from tests.hotlist_api_support import hotlist_route_request
 from tests.review_api_support import review_route_request
@@ -26,6 +27,8 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
         return hold_route_request(route)
     if route.path.startswith("/reviews"):
         return review_route_request(route)
+    if route.path.startswith("/cameras"):
+        return camera_route_request(route)
     if route.path == "/reads":
         return {"query": {"plate": "7KDR394", **GOOD_PURPOSE}}
     if route.path == "/reads/{read_id}":
