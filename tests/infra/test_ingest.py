@@ -73,7 +73,8 @@ def test_ingest_reads_incoming_and_writes_only_crops_and_quarantine(synth: Synth
     assert objects == {f"{bucket}/{p}*" for p in schema.IMAGES_BUCKET.prefixes}
     assert s3["s3:GetObject*"] == {bucket, f"{bucket}/{schema.INCOMING_PREFIX}*"}
     assert s3["s3:PutObject"] == {f"{bucket}/{schema.CROPS_PREFIX}*", f"{bucket}/{schema.QUARANTINE_PREFIX}*"}
-    # And it can delete nothing in S3 (images expire by lifecycle, not by the ingest function)
+    # And it can delete nothing in S3 (images expire by lifecycle and the sweeper, not by the ingest function):
+    # quarantine copies a bad upload and leaves the original to expire (tests/integration/test_iam_evaluation.py)
     assert not [a for a in s3 if "Delete" in a]
     assert not {r for resources in s3.values() for r in resources if "AuditBucket" in r}
 
