@@ -59,6 +59,17 @@ def _service_targets(template: dict[str, Any], policies: TemplatePolicies, handl
     return targets
 
 
+def _used(call: dict[str, Any], policies: TemplatePolicies, region: str) -> list[tuple[str, str]]:
+    """A call's recorded permissions, plus the KMS ones the template's keys imply (a record made without
+    the template has none: local mode's own tables and buckets are not encrypted)."""
+    from plateguard.local.aws_calls import implied_kms
+
+    direct = [(str(a), str(r)) for a, r in call.get("permissions", [])]
+    service, operation = str(call.get("service", "")), str(call.get("operation", ""))
+    implied = implied_kms(service, operation, direct, policies.encryption_key, region)
+    return [*direct, *((r.action, r.resource) for r in implied)]
+
+
 def permission_usage(template: dict[str, Any], record: dict[str, Any]) -> list[RoleUsage]:
     """Per Lambda function of the template: the grants of its role no recorded call used."""
     names = dict(record.get("physical_names") or {})
@@ -68,8 +79,10 @@ def permission_usage(template: dict[str, Any], record: dict[str, Any]) -> list[R
     policies = policies.bind(policies.names_from_environment(record.get("environment") or {}))
     usage: list[RoleUsage] = []
     for handler, role in sorted(policies.function_roles().items()):
+        if not handler.startswith("plateguard."):
+            continue  # CDK's own deployment-time functions (bucket notifications): no code of ours
         calls = [c for c in record["calls"] if c.get("principal") == handler or c.get("role") == role]
-        used = [(str(a), str(r)) for c in calls for a, r in c.get("permissions", [])]
+        used = [pair for c in calls for pair in _used(c, policies, str(record.get("region") or ""))]
         service = _service_targets(template, policies, handler)
         unused: list[tuple[str, str]] = []
         service_used: list[tuple[str, str]] = []

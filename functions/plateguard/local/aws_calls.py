@@ -232,17 +232,19 @@ def requirements(
         direct = [(f"{_PREFIXES.get(service, service)}:{operation}", "*")]
     needed = [Requirement(action, resource) for action, resource in direct]
     if encryption_key is not None:
-        needed += _implied_kms(service, operation, direct, encryption_key, region)
+        needed += implied_kms(service, operation, direct, encryption_key, region)
     return needed
 
 
-def _implied_kms(
+def implied_kms(
     service: str,
     operation: str,
     direct: list[tuple[str, str]],
     encryption_key: Callable[[str], str | None],
     region: str,
 ) -> list[Requirement]:
+    """The KMS permissions the `direct` (action, resource) pairs of one call imply, where
+    `encryption_key(resource)` names the key that encrypts the target."""
     via = {"kms:ViaService": f"{service}.{region}.amazonaws.com"}
     implied: list[Requirement] = []
 
