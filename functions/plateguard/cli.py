@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "plateguard.commands.cameras",
     "plateguard.commands.admin",
     "plateguard.commands.users",
+    "plateguard.commands.subscribe",
 )
 
 

@@ -24,6 +24,7 @@ def register(subparsers: Any) -> None:
     verify.add_argument("--agency", action="append", help="verify only this chain (repeatable)")
     verify.add_argument("--table", help="audit table name (default: local mode, or AUDIT_TABLE_NAME)")
     verify.add_argument("--bucket", help="audit bucket name (default: local mode, or AUDIT_BUCKET_NAME)")
+    verify.add_argument("--stack", help="deployed stack name: table and bucket come from its outputs")
     verify.add_argument("--profile", help="AWS profile (deployed stacks)")
     verify.add_argument("--region", help="AWS region (deployed stacks)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -47,6 +48,22 @@ def _verify_target(args: argparse.Namespace) -> tuple[str, str, str | None, Any]
     """(table, bucket, endpoint, boto3 session) from flags, local mode's state, or the environment."""
     import boto3
 
+    if getattr(args, "stack", None):
+        from plateguard import schema
+        from plateguard.commands.stack_outputs import (
+            AUDIT_BUCKET_NAME,
+            TABLE_OUTPUT_KEYS,
+            StackOutputsError,
+            stack_outputs,
+        )
+
+        try:
+            outputs = stack_outputs(args.stack, args.profile, args.region)
+        except StackOutputsError as exc:
+            raise TargetError(str(exc)) from exc
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        table = args.table or outputs[TABLE_OUTPUT_KEYS[schema.AUDIT.logical_id]]
+        return table, args.bucket or outputs[AUDIT_BUCKET_NAME], None, session
     state = read_state(args.state_dir) if not (args.table or args.bucket) else None
     if state:
         from plateguard.local.runner import _LOCAL_ENV  # local mode's fixed fake credentials for moto

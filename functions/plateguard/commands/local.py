@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from plateguard.local.runner import DEFAULT_STATE_DIR, AlreadyRunning, LocalEnvironment
+from plateguard.local.users import DEMO_AGENCY
+from plateguard.models.routes import Role
 
 
 def format_alert(alert: dict[str, Any]) -> str:
@@ -28,13 +33,65 @@ def register(subparsers: Any) -> None:
         "local", help="run PlateGuard on an embedded local AWS (moto server on 127.0.0.1) until Ctrl-C"
     )
     parser.add_argument("--port", type=int, default=0, help="port for the local AWS endpoint (default: a free one)")
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="start as a new deployment does: no users, cameras or reads (see docs/deploy.md)",
+    )
     parser.set_defaults(func=run_local)
+    actions = parser.add_subparsers(dest="local_command", metavar="ACTION")
+    add_user = actions.add_parser(
+        "add-iam-user",
+        help="in a running local mode: create an IAM user with an access key and a virtual MFA device "
+        "(the agency IT's step before `plateguard users add`)",
+    )
+    add_user.add_argument("username")
+    add_user.add_argument("--role", required=True, choices=[r.value for r in Role], help="the role it may assume")
+    add_user.add_argument("--agency", default=DEMO_AGENCY, help=f"agency (default: {DEMO_AGENCY})")
+    add_user.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
+    add_user.set_defaults(func=run_add_iam_user)
+
+
+def run_add_iam_user(args: argparse.Namespace) -> int:
+    """Creates the user in the running local mode's IAM (ordinary IAM calls) and lists it in local.json."""
+    import boto3
+
+    from plateguard.local.runner import _LOCAL_ENV, read_state
+    from plateguard.local.users import create_iam_user
+
+    state = read_state(args.state_dir)
+    if not state:
+        print("error: plateguard local is not running here; start it first", file=sys.stderr)
+        return 2
+    iam = boto3.client(
+        "iam",
+        region_name=state["region"],
+        endpoint_url=state["aws_endpoint_url"],
+        aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    try:
+        identity = create_iam_user(iam, args.username, args.agency, Role(args.role))
+    except iam.exceptions.EntityAlreadyExistsException:
+        print(f"error: IAM user {args.username} already exists", file=sys.stderr)
+        return 1
+    state.setdefault("users", {})[args.username] = identity.public()
+    path = args.state_dir / "local.json"
+    path.write_text(json.dumps(state, indent=2))
+    print(
+        f"IAM user {args.username} ({identity.principal_arn}) may assume {identity.role_arn} with MFA; "
+        f"use --as {args.username}"
+    )
+    return 0
 
 
 def run_local(args: argparse.Namespace) -> int:
     stop = threading.Event()
     environment = LocalEnvironment(
-        state_dir=DEFAULT_STATE_DIR, port=args.port, on_alert=lambda a: print(format_alert(a), flush=True)
+        state_dir=DEFAULT_STATE_DIR,
+        port=args.port,
+        on_alert=lambda a: print(format_alert(a), flush=True),
+        seed=not args.empty,
     )
     try:
         environment.start()

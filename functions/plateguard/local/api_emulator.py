@@ -150,9 +150,12 @@ class LocalApiGateway:
         port: int = 0,
         stage: str = "local",
         sts: tuple[SigV4Verifier, Any] | None = None,
+        authorize_invoke: Callable[[str, str, str], str] | None = None,
     ) -> None:
         self._handler = handler
         self._verifier = verifier
+        # API Gateway's own IAM check (execute-api:Invoke against the caller's policies): "" or why not.
+        self._authorize_invoke = authorize_invoke
         # (verifier of IAM users' keys for service sts, plateguard.local.sts.LocalSts): AssumeRole at POST /
         self._sts = sts
         self._stage = stage
@@ -219,6 +222,10 @@ class LocalApiGateway:
             caller = self._verifier.verify(method, url, headers, body)
         except SignatureRejected as rejected:
             self._reply(http, 403, {"error": rejected.error, "message": rejected.message}, rejected.error)
+            return
+        why = self._authorize_invoke(caller.principal_arn, method, parts.path) if self._authorize_invoke else ""
+        if why:  # refused by IAM before any Lambda runs, as API Gateway does (its access log records it)
+            self._reply(http, 403, {"error": "AccessDeniedException", "message": why}, "AccessDeniedException")
             return
         event = self._event(http, method, route, parts.path, parts.query, path_params, headers, body, caller)
         with self._invoke_lock, invoking(handler_name(self._handler)):  # as the function's role
@@ -352,6 +359,7 @@ def start_local_api(
     region: str,
     seed: bool = True,
     port: int = 0,
+    policies: Callable[[], Any] | None = None,
 ) -> LocalApi:
     """Create the pagination HMAC key and the stack's roles, register local users (and demo reads) when
     seeding, and start the gateway with its STS AssumeRole.
@@ -394,7 +402,11 @@ def start_local_api(
     sts = LocalSts(MotoIam(LOCAL_ACCOUNT_ID), audit_refusal)
     verifier = SigV4Verifier(sts.session_credential, region)
     gateway = LocalApiGateway(
-        handle_api_request, verifier, port=port, sts=(SigV4Verifier(sts.user_credential, region, service="sts"), sts)
+        handle_api_request,
+        verifier,
+        port=port,
+        sts=(SigV4Verifier(sts.user_credential, region, service="sts"), sts),
+        authorize_invoke=None if policies is None else _invoke_check(policies, region),
     )
     gateway.start()
     return LocalApi(gateway, identities)
@@ -432,3 +444,30 @@ def _audit_refused_assume_role(caller: Any, form: dict[str, str], why: str) -> N
         ),
         chain=registered.agency if registered else None,
     )
+
+
+def _invoke_check(policies: Callable[[], Any], region: str) -> Callable[[str, str, str], str]:
+    """API Gateway's AWS_IAM check: the caller's role session must be allowed `execute-api:Invoke` on the
+    method's ARN by its role's policies in the synthesized template (`plateguard.compliance.iam_eval`).
+    An IAM user calling directly has no PlateGuard policy, so it is refused here, as in AWS."""
+    from plateguard.local.users import LOCAL_ACCOUNT_ID, LOCAL_ROLE_NAMES
+
+    by_name = {name: role for role, name in LOCAL_ROLE_NAMES.items()}
+
+    def check(caller_arn: str, method: str, path: str) -> str:
+        template = policies()
+        resources = template.template.get("Resources", {})
+        api_id = next(n for n, r in resources.items() if r.get("Type") == "AWS::ApiGateway::RestApi")
+        stage = next(
+            r["Properties"]["StageName"] for r in resources.values() if r.get("Type") == "AWS::ApiGateway::Stage"
+        )
+        arn = f"arn:aws:execute-api:{region}:{LOCAL_ACCOUNT_ID}:{api_id}/{stage}/{method}{path}"
+        role_name = caller_arn.split(":assumed-role/", 1)[-1].split("/", 1)[0] if ":assumed-role/" in caller_arn else ""
+        role = by_name.get(role_name)
+        if role is None:
+            return f"User: {caller_arn} is not authorized to perform: execute-api:Invoke on resource: {arn}"
+        logical = template.role_by_path(f"Api/{role.value.capitalize()}Role/Resource")
+        decision = template.evaluate(logical, "execute-api:Invoke", arn)
+        return "" if decision.allowed else f"User: {caller_arn} is not authorized: {decision.reason}"
+
+    return check

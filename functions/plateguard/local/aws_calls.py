@@ -199,6 +199,25 @@ def _kms(operation: str, params: Mapping[str, Any], region: str, account: str) -
 
 
 _PREFIXES = {"iot-data": "iot", "sts": "sts", "iot": "iot"}
+_IOT_THING_OPERATIONS = ("CreateThing", "DescribeThing", "UpdateThing", "DeleteThing", "ListThingPrincipals")
+
+
+def _iot(operation: str, params: Mapping[str, Any], region: str, account: str) -> list[tuple[str, str]]:
+    """IoT control-plane calls on the resources IAM checks them on (thing, certificate, thing type)."""
+    base = f"arn:aws:iot:{region}:{account}"
+    action = f"iot:{operation}"
+    if operation in _IOT_THING_OPERATIONS:
+        needed = [(action, f"{base}:thing/{params.get('thingName', '')}")]
+        if params.get("thingTypeName"):
+            needed.append((action, f"{base}:thingtype/{params['thingTypeName']}"))
+        return needed
+    if operation in ("AttachThingPrincipal", "DetachThingPrincipal"):
+        return [(action, f"{base}:thing/{params.get('thingName', '')}"), (action, str(params.get("principal", "*")))]
+    if operation in ("DescribeCertificate", "UpdateCertificate", "DeleteCertificate"):
+        return [(action, f"{base}:cert/{params.get('certificateId', '')}")]
+    if operation in ("AttachPolicy", "DetachPolicy"):
+        return [(action, str(params.get("target", "*")))]
+    return [(action, "*")]  # CreateKeysAndCertificate, DescribeEndpoint: no resource-level permissions
 
 
 def requirements(
@@ -226,6 +245,8 @@ def requirements(
         direct = []  # needs no permission
     elif service == "sts" and operation == "AssumeRole":
         direct = [("sts:AssumeRole", str(params.get("RoleArn", "*")))]
+    elif service == "iot":
+        direct = _iot(operation, params, region, account)
     elif service == "iot-data" and operation == "Publish":
         direct = [("iot:Publish", f"arn:aws:iot:{region}:{account}:topic/{params.get('topic', '')}")]
     else:

@@ -40,9 +40,6 @@ class LocalResources:
             env |= self.cameras.environment()
         return env
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
     def physical_names(self) -> dict[str, str]:
         """CloudFormation logical id -> this environment's name, URL or ARN of the same resource (for
         resolving the synthesized template's policies: plateguard.compliance.iam_eval)."""
@@ -54,6 +51,9 @@ class LocalResources:
         if self.supervisor_topic_arn:
             names[schema.SUPERVISOR_TOPIC.logical_id] = self.supervisor_topic_arn
         return names
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 LOCAL_AGENCIES = ("demo-pd", "other-pd")  # the local users' agencies (plateguard.local.users)

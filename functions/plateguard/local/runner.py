@@ -182,12 +182,20 @@ class LocalEnvironment:
         from plateguard.local.credentials_provider import start_credentials_provider
 
         # Cameras trade their certificate for upload credentials here (the real endpoint is IoT's).
+        if self.on_credentials_issued is None and self.aws_calls is not None:
+            self.on_credentials_issued = self._camera_session_issued
         self.credentials_provider = start_credentials_provider(self.client("iot"), self.on_credentials_issued)
         self._set_env({"CAMERA_CREDENTIALS_ENDPOINT": self.credentials_provider.url})
         self.state["camera_credentials_endpoint"] = self.credentials_provider.url
         from plateguard.local.api_emulator import start_local_api
 
-        self._api = start_local_api(self.client, self._set_env, LOCAL_REGION, seed=self.seed)
+        self._api = start_local_api(
+            self.client,
+            self._set_env,
+            LOCAL_REGION,
+            seed=self.seed,
+            policies=(lambda: self.policies) if self.policies is not None and self.enforce_iam else None,
+        )
         self.state.update(self._api.state())  # api_url and the local users' credentials
         self._bind_physical_names()  # the API's pagination key exists now
         self.write_state()
@@ -197,6 +205,30 @@ class LocalEnvironment:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.state, indent=2))
         tmp.replace(path)
+
+    def _camera_session_issued(self, access_key_id: str, camera_id: str, agency: str | None) -> None:
+        """A camera's temporary key acts as the template's CameraUploadRole with the request context the
+        IoT credentials provider gives it, so its uploads are evaluated like the functions' calls."""
+        from plateguard.local.aws_calls import Principal
+
+        assert self.aws_calls is not None
+        role = self.policies.role_by_path("Cameras/CameraUploadRole/Resource") if self.policies else ""
+        context = {"credentials-iot:ThingName": camera_id}
+        if agency:
+            context["credentials-iot:ThingTypeName"] = agency
+        self.aws_calls.bind_access_key(access_key_id, Principal(f"camera {agency}/{camera_id}", role, context))
+
+    def add_iam_user(self, username: str, agency: str, role: str) -> dict[str, str]:
+        """What an agency's IT does before `plateguard users add`: an IAM user with an access key and a
+        virtual MFA device (ordinary IAM calls against the local endpoint), advertised in local.json so
+        `--as USERNAME` signs as that person. It registers nobody: the registry is the API's."""
+        from plateguard.local.users import create_iam_user
+        from plateguard.models.routes import Role
+
+        identity = create_iam_user(self.client("iam"), username, agency, Role(role)).public()
+        self.state.setdefault("users", {})[username] = identity
+        self.write_state()
+        return identity
 
     def stop(self) -> None:
         self._stop.set()
@@ -249,6 +281,10 @@ class LocalEnvironment:
 
         if self.aws_calls is None:
             return None
+        # What the report needs to resolve the template's grants to this environment's ARNs, also when
+        # calls were only recorded (no template loaded): resource names and the variables local mode set.
+        names = self.resources.physical_names() if self.resources else {}
+        environment = {k: os.environ[k] for k in self._saved_env if k in os.environ and not k.startswith("AWS_")}
         path = self.state_dir / AWS_CALLS_FILE
         self.aws_calls.write(path, physical_names=names, environment=environment, region=LOCAL_REGION)
         return path
@@ -261,10 +297,6 @@ class LocalEnvironment:
             endpoint_url=self.endpoint_url,
             aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
-        # What the report needs to resolve the template's grants to this environment's ARNs, also when
-        # calls were only recorded (no template loaded): resource names and the variables local mode set.
-        names = self.resources.physical_names() if self.resources else {}
-        environment = {k: os.environ[k] for k in self._saved_env if k in os.environ and not k.startswith("AWS_")}
         )
 
     @property
