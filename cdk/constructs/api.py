@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -192,7 +192,6 @@ class OfficerApi(Construct):
         # The handler trusts sessions of exactly these roles (ApiSettings.api_role_names).
         role_names = {role.value: r.role_name for role, r in self.roles.items()}
         fn.add_environment("API_ROLE_NAMES", Stack.of(self).to_json_string(role_names))
-        CfnOutput(self, "ApiUrl", value=self.api.url)
         self._suppress()
 
     def grant_supervisor_notices(self, topic: sns.ITopic) -> None:
@@ -243,7 +242,6 @@ class OfficerApi(Construct):
         )
         self.role_policies[role] = policy
         self.roles[role] = iam_role
-        CfnOutput(self, f"{name}RoleArn", value=iam_role.role_arn)
 
     def _suppress(self) -> None:
         for role, policy in self.role_policies.items():

@@ -82,7 +82,9 @@ def test_officers_cannot_reach_admin_or_audit_routes(synth: Synthesized) -> None
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
-def test_each_role_requires_mfa_and_carries_only_its_policy(synth: Synthesized, role: Role) -> None:
+def test_each_role_requires_mfa_and_its_users_own_name_and_carries_only_its_policy(
+    synth: Synthesized, role: Role
+) -> None:
     (iam_role,) = [
         r for r in synth.resources("AWS::IAM::Role").values()
         if r["Properties"].get("Description", "").startswith(f"PlateGuard {role.value}:")
@@ -90,7 +92,11 @@ def test_each_role_requires_mfa_and_carries_only_its_policy(synth: Synthesized, 
     (statement,) = iam_role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert resolve_arn(statement["Principal"]["AWS"]).endswith(":root")
-    assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    # MFA, and the session must be named after the IAM user assuming it (docs/identity.md)
+    assert statement["Condition"] == {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "StringEquals": {"sts:RoleSessionName": "${aws:username}"},
+    }
     assert iam_role["Properties"]["MaxSessionDuration"] <= 3600
     assert len(iam_role["Properties"]["ManagedPolicyArns"]) == 1
     assert "Policies" not in iam_role["Properties"]
@@ -122,7 +128,14 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
 # Every settings model the API function reads (one Lambda serves all routes).
 API_SETTINGS_MODELS = [
     getattr(settings, name)
-    for name in ("ApiSettings", "AlertsApiSettings", "HoldsApiSettings", "ReviewsApiSettings", "CamerasApiSettings")
+    for name in (
+        "ApiSettings",
+        "AlertsApiSettings",
+        "HoldsApiSettings",
+        "ReviewsApiSettings",
+        "CamerasApiSettings",
+        "UsersApiSettings",
+    )
     if hasattr(settings, name)
 ]
 
@@ -189,8 +202,9 @@ def test_execution_logs_are_precreated_encrypted_and_expire(synth: Synthesized) 
     assert name in stage.get("DependsOn", [])
 
 
-def test_api_publishes_and_subscribes_only_on_the_alert_topic(synth: Synthesized) -> None:
+def test_api_subscribes_only_on_the_alert_topic_and_publishes_to_it_and_the_supervisors(synth: Synthesized) -> None:
     _, function = function_by_handler(synth, API_HANDLER)
     sns = allowed_actions(role_statements(synth, function), "sns:")
     topic = {f"<{schema.ALERT_TOPIC.logical_id}>"}
-    assert sns == {"sns:Publish": topic, "sns:Subscribe": topic}
+    # Account changes made through the users routes are reported on the supervisors' topic
+    assert sns == {"sns:Publish": topic | {f"<{schema.SUPERVISOR_TOPIC.logical_id}>"}, "sns:Subscribe": topic}
