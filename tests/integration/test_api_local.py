@@ -73,10 +73,12 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from moto.iam.models import iam_backends
     from moto.server import ThreadedMotoServer
 
     from plateguard.local.runner import _reset_cached_configuration
 
+    iam_backends.reset()  # a new account's IAM, whatever ran earlier in this process
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -169,12 +171,14 @@ def _raw(world: World, path: str, headers: dict[str, str] | None = None) -> tupl
         return error.code, json.loads(error.read())
 
 
-def _signed_headers(world: World, url_path: str, user: str = "officer", secret: str | None = None) -> dict[str, str]:
-    creds = world.state["users"][user]
+def _signed_headers(
+    world: World, url_path: str, user: str = "officer", secret: str | None = None, session: Any = None
+) -> dict[str, str]:
+    """Headers of a request signed with the user's MFA role session (`secret`: with a wrong secret)."""
+    session = session or world.target(user).credentials
+    credentials = Credentials(session.access_key, secret or session.secret_key, session.token)
     request = AWSRequest(method="GET", url=world.state["api_url"] + url_path)
-    SigV4Auth(
-        Credentials(creds["access_key_id"], secret or creds["secret_access_key"]), "execute-api", LOCAL_REGION
-    ).add_auth(request)
+    SigV4Auth(credentials, "execute-api", LOCAL_REGION).add_auth(request)
     return dict(request.headers.items())
 
 
@@ -196,9 +200,8 @@ class TestSigV4Emulator:
 
     def test_an_unknown_access_key_is_403(self, world: World) -> None:
         headers = _signed_headers(world, QUERY)
-        headers["Authorization"] = headers["Authorization"].replace(
-            world.state["users"]["officer"]["access_key_id"], "AKIAUNKNOWN000000000"
-        )
+        signed_key = headers["Authorization"].split("Credential=", 1)[1].split("/", 1)[0]
+        headers["Authorization"] = headers["Authorization"].replace(signed_key, "ASIAUNKNOWN000000000")
         status, body = _raw(world, QUERY, headers)
         assert status == 403 and body["error"] == "UnrecognizedClientException"
 
@@ -210,8 +213,9 @@ class TestSigV4Emulator:
 
     def test_a_request_replayed_after_five_minutes_is_403(self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
         # Given a request signed six minutes ago (captured and replayed)
+        session = world.target().credentials
         monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: datetime.now(UTC) - timedelta(minutes=6))
-        headers = _signed_headers(world, QUERY)
+        headers = _signed_headers(world, QUERY, session=session)
         monkeypatch.undo()
         status, body = _raw(world, QUERY, headers)
         assert status == 403 and "expired" in body["message"]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from plateguard.models.routes import Role
-from tests.api_support import NOW, ApiWorld, api_world, arn, make_read, make_user
+from tests.api_support import NOW, ApiWorld, api_world, make_read, make_user, session_arn
 
 __all__ = ["api_world"]
 
@@ -82,9 +82,10 @@ def test_holds_never_cross_agencies_and_bad_requests_are_refused_and_audited(api
     assert status == 200
     from plateguard.dal.users import DynamoUserDirectory
 
-    DynamoUserDirectory().put(make_user("other-pd", "sgt.novak", Role.SUPERVISOR))
+    novak = make_user("other-pd", "sgt.novak", Role.SUPERVISOR)
+    DynamoUserDirectory().put(novak)
     status, _ = api_world.call(
-        arn("other-pd", "sgt.novak"),
+        session_arn(novak),
         "DELETE",
         "/holds/{hold_id}",
         path=f"/holds/{hold['hold_id']}",

@@ -134,6 +134,11 @@ class LocalEnvironment:
             from plateguard.local.aws_calls import AwsCallRecorder
 
             self.aws_calls = AwsCallRecorder(self.policies, enforce=self.enforce_iam).install()
+        # moto keeps one IAM per process (IAM is global): each environment starts from an empty one,
+        # as a new account does, so its users and roles never meet an earlier environment's.
+        from moto.iam.models import iam_backends
+
+        iam_backends.reset()
         port = self.port or _free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
