@@ -75,3 +75,13 @@ def repository() -> Any:
 @pytest.fixture
 def state_dir(tmp_path: Path) -> Path:
     return tmp_path / ".plateguard"
+
+
+def role_target(env: LocalEnvironment, user: str) -> Any:
+    """An ApiTarget signing as `user`'s MFA role session, the way officers reach the API."""
+    from plateguard.commands.search import ApiTarget
+    from plateguard.local.sts import assume_local_role
+
+    state = env.state
+    return ApiTarget(state["api_url"], state["region"], assume_local_role(state["users"][user], state["api_url"],
+                                                                          state["region"]))  # fmt: skip

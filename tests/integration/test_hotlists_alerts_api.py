@@ -33,12 +33,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
 
 
 def target(env: LocalEnvironment, user: str) -> ApiTarget:
-    from botocore.credentials import Credentials
+    from tests.integration.conftest import role_target
 
-    creds = env.state["users"][user]
-    return ApiTarget(
-        env.state["api_url"], env.state["region"], Credentials(creds["access_key_id"], creds["secret_access_key"])
-    )
+    return role_target(env, user)  # type: ignore[no-any-return]
 
 
 def call(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plateguard.cli import main
-from plateguard.commands.search import ApiTarget, signed_request
+from plateguard.commands.search import signed_request
 from plateguard.local.runner import LocalEnvironment
 from plateguard.local.users import LOCAL_USERS
 from plateguard.logic.retention import expires_at_epoch
@@ -64,13 +64,9 @@ def test_sweep_holds_and_transparency_commands_work_on_the_local_environment(
 
 
 def _signed(env: LocalEnvironment, user: str, method: str, path: str, **params: str) -> tuple[int, dict[str, Any]]:
-    from botocore.credentials import Credentials
+    from tests.integration.conftest import role_target
 
-    creds = env.state["users"][user]
-    target = ApiTarget(
-        env.state["api_url"], env.state["region"], Credentials(creds["access_key_id"], creds["secret_access_key"])
-    )
-    return signed_request(target, method, path, params or None)
+    return signed_request(role_target(env, user), method, path, params or None)
 
 
 def test_a_hold_placed_through_the_api_is_audited_survives_the_sweep_and_its_release_lets_retention_resume(
