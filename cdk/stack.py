@@ -148,6 +148,8 @@ class PlateGuardStack(Stack):
             out.JOBS_DLQ_URL: self.jobs.dead_letter_queue.queue_url,
             out.SWEEPER_DLQ_URL: self.sweeper.dead_letter_queue.queue_url,
             out.AGENCY_IDS: ",".join(config.agencies),
+            out.AUDIT_DIGEST_KEY_ARN: self.jobs.digest_key.key_arn,
+            out.AUDIT_DIGEST_FUNCTION_NAME: self.jobs.digest_function.function.function_name,
         }
         for key in out.OUTPUT_KEYS:
             CfnOutput(self, key, value=values[key])

@@ -2,16 +2,20 @@
 rules that name the job in the event, and the supervisors' notification topic.
 
 Contract (docs/oversight.md): event `{"job": name}`; environment from `models/job_settings.py`.
+
+The audit digest (docs/audit.md) is a function of its own, hourly: its role reads the audit trail,
+writes only under digests/ and is the only principal the digest key lets sign.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -26,6 +30,9 @@ from cdk.constructs.storage import grant_append
 from plateguard import schema
 
 JOBS_HANDLER = "plateguard.handlers.jobs.handle_scheduled_job"
+DIGEST_HANDLER = "plateguard.handlers.jobs.handle_audit_digest"
+# Hourly, as CloudTrail's digests: the window in which a forged record can claim an earlier time (docs/audit.md).
+DIGEST_SCHEDULE = events.Schedule.cron(minute="5")
 # Daily, staggered so they never compete for the two reserved instances (UTC).
 SCHEDULES: dict[str, events.Schedule] = {
     "disable-inactive-accounts": events.Schedule.cron(minute="15", hour="7"),
@@ -110,6 +117,9 @@ class OversightJobs(Construct):
                     )
                 ],
             )
+        self._audit_digest(
+            tables[schema.AUDIT.logical_id], audit_bucket, logs_key, layers, log_retention, job_environment
+        )
         NagSuppressions.add_resource_suppressions(
             self.function.role,
             [
@@ -128,6 +138,117 @@ class OversightJobs(Construct):
                         "Action::s3:GetBucket*",
                         "Action::s3:List*",
                         RegexAppliesTo(regex=r"/^Resource::<UsersTable\.Arn>\/index\/\*$/g"),
+                    ],
+                )
+            ],
+            apply_to_children=True,
+        )
+
+    def _audit_digest(
+        self,
+        audit_table: dynamodb.Table,
+        audit_bucket: s3.IBucket,
+        logs_key: kms.IKey,
+        layers: list[lambda_.ILayerVersion],
+        log_retention: logs.RetentionDays,
+        job_environment: Mapping[str, str],
+    ) -> None:
+        """The digest function, its signing key (usable for kms:Sign by this role alone) and its schedule."""
+        self.digest_function = PlateGuardFunction(
+            self,
+            "AuditDigestFunction",
+            handler=DIGEST_HANDLER,
+            description="Hourly signed digest of every audit chain's head (anchors the audit trail)",
+            timeout=Duration.minutes(5),  # walks the records written since the previous digest
+            memory_size=512,
+            environment={
+                schema.AUDIT.env_var: audit_table.table_name,
+                schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
+                "AGENCIES": job_environment.get("AGENCIES", ""),
+            },
+            layers=layers,
+            logs_key=logs_key,
+            log_retention=log_retention,
+            reserved_concurrency=1,  # one digest at a time: each names its predecessor
+            dead_letter_queue=self.dead_letter_queue,
+        )
+        role = self.digest_function.role
+        account_root = iam.AccountRootPrincipal()
+        signer = iam.ArnPrincipal(role.role_arn)
+        self.digest_key = kms.Key(
+            self,
+            schema.AUDIT_DIGEST_KEY_LOGICAL_ID,
+            description="Signs the audit trail's hourly digests; only the audit digest function may sign",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            removal_policy=RemovalPolicy.RETAIN,  # old digests must stay verifiable
+            policy=iam.PolicyDocument(
+                statements=[
+                    # Administration and verification stay with the account's IAM; signing does not.
+                    iam.PolicyStatement(not_actions=["kms:Sign"], principals=[account_root], resources=["*"]),
+                    iam.PolicyStatement(
+                        actions=["kms:Sign", "kms:DescribeKey", "kms:GetPublicKey"],
+                        principals=[signer],
+                        resources=["*"],
+                    ),
+                    # Whatever an identity policy grants (an administrator's kms:*, a widened API role),
+                    # no other principal signs a digest.
+                    iam.PolicyStatement(
+                        effect=iam.Effect.DENY,
+                        actions=["kms:Sign"],
+                        principals=[iam.AnyPrincipal()],
+                        resources=["*"],
+                        conditions={"ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
+                    ),
+                ]
+            ),
+        )
+        self.digest_key.node.default_child.override_logical_id(schema.AUDIT_DIGEST_KEY_LOGICAL_ID)  # type: ignore[union-attr]
+        fn = self.digest_function.function
+        fn.add_environment(schema.AUDIT_DIGEST_KEY_ENV_VAR, self.digest_key.key_arn)
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["kms:Sign"], resources=[self.digest_key.key_arn]))
+        audit_table.grant_read_data(fn)  # the chains and the by-agency-time index; never a write
+        audit_bucket.grant_read(fn)  # versions of records and digests
+        audit_bucket.grant_put(fn, f"{schema.AUDIT_DIGEST_PREFIX}*")
+        events.Rule(
+            self,
+            "Schedule-audit-digest",
+            description="PlateGuard audit digest (signed anchor of every audit chain)",
+            schedule=DIGEST_SCHEDULE,
+            targets=[targets.LambdaFunction(fn, retry_attempts=2, max_event_age=Duration.hours(1))],
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.digest_key,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-KMS5",
+                    reason="An asymmetric signing key cannot be rotated automatically; digests name the key "
+                    "that signed them, so a new key can replace it without invalidating old digests.",
+                ),
+                NagPackSuppression(
+                    id="NIST.800.53.R5-KMSBackingKeyRotationEnabled",
+                    reason="An asymmetric signing key cannot be rotated automatically (see AwsSolutions-KMS5).",
+                ),
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            role,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="Generated by grant_*: reads of the audit table's index and of audit bucket "
+                    "objects (record and digest versions), writes under digests/ only, KMS decrypt/encrypt "
+                    "on the audit and data keys.",
+                    applies_to=[
+                        "Action::s3:Abort*",
+                        "Action::s3:GetObject*",
+                        "Action::s3:GetBucket*",
+                        "Action::s3:List*",
+                        "Action::kms:GenerateDataKey*",
+                        "Action::kms:ReEncrypt*",
+                        RegexAppliesTo(regex=r"/^Resource::<AuditBucket\.Arn>\/\*$/g"),
+                        RegexAppliesTo(regex=r"/^Resource::<AuditBucket\.Arn>\/digests\/\*$/g"),
+                        RegexAppliesTo(regex=r"/^Resource::<AuditTable\.Arn>\/index\/\*$/g"),
                     ],
                 )
             ],

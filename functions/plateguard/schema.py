@@ -104,7 +104,11 @@ USERS = TableSpec(
 AUDIT = TableSpec(
     logical_id="AuditTable",
     env_var="AUDIT_TABLE_NAME",
-    keys=KeySpec("agency", "seq"),  # seq: zero-padded sequence number of the agency's hash chain
+    # agency: the chain, "{agency}/{writer}" (one hash chain per writer, docs/audit.md); seq: its
+    # zero-padded sequence number. The index reads an agency's records across its chains by time
+    # (audit_position: "{eventTime}#{chain}#{seq}").
+    keys=KeySpec("agency", "seq"),
+    indexes=(IndexSpec("by-agency-time", KeySpec("audit_agency", "audit_position")),),
     description="Hash-chained search audit trail (queryable copy; the WORM copy is in S3)",
 )
 
@@ -143,6 +147,12 @@ IMAGES_BUCKET = BucketSpec(
 )
 AUDIT_BUCKET = BucketSpec(logical_id="AuditBucket", env_var="AUDIT_BUCKET_NAME", object_lock_days=365)
 BUCKETS: tuple[BucketSpec, ...] = (IMAGES_BUCKET, AUDIT_BUCKET)
+
+# The asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) whose signature anchors the audit trail: only the
+# audit digest function's role may sign with it (cdk/constructs/jobs.py, docs/audit.md).
+AUDIT_DIGEST_KEY_LOGICAL_ID = "AuditDigestKey"
+AUDIT_DIGEST_KEY_ENV_VAR = "AUDIT_DIGEST_KEY_ID"
+AUDIT_DIGEST_PREFIX = "digests/"  # in the audit bucket, beside the chains' `{agency}/{writer}/` prefixes
 
 INCOMING_PREFIX = "incoming/"
 CROPS_PREFIX = "crops/"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plateguard.logic.access import User, UserStatus
-from plateguard.logic.audit_chain import AuditTrail, ChainEntry
+from plateguard.logic.audit_chain import AuditTrail, ChainEntry, chain_agency, is_chain_id
 from plateguard.models.errors import AuditChainConflict
 from plateguard.models.routes import Role
 
@@ -64,7 +64,19 @@ class MemoryChain:
             raise AuditChainConflict("taken")
         entries.append(entry)
 
-    def entries(self, chain: str, newest_first: bool = False, after_seq: int | None = None) -> Iterator[ChainEntry]:
+    def entries(
+        self, chain: str, newest_first: bool = False, after_seq: int | None = None, after: str | None = None
+    ) -> Iterator[ChainEntry]:
+        if not is_chain_id(chain):  # an agency: all its writers' chains in time order, as DynamoDB's index
+            merged = sorted(
+                (e for name, found in self.by_chain.items() if chain_agency(name) == chain for e in found),
+                key=lambda e: e.position,
+                reverse=newest_first,
+            )
+            yield from (
+                e for e in merged if after is None or (e.position < after if newest_first else e.position > after)
+            )
+            return
         entries = list(self.by_chain.get(chain, []))
         if newest_first:
             entries.reverse()
@@ -76,7 +88,7 @@ class MemoryChain:
         return sorted(self.by_chain)
 
     def records(self, chain: str = "demo-pd", event_name: str | None = None) -> list[dict[str, Any]]:
-        found = [e.record() for e in self.by_chain.get(chain, [])]
+        found = [e.record() for e in self.entries(chain)]
         return [r for r in found if event_name is None or r["eventName"] == event_name]
 
 

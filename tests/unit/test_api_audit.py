@@ -1,4 +1,6 @@
-"""The audit trail: fail closed, hash chain, concurrent writers, tamper detection, auditor queries."""
+"""The audit trail: fail closed, hash chains per writer, concurrent writers, tamper detection, auditor queries.
+
+The anchored trail (signed digests, S3 versions, a tamper test per kind) is in test_audit_anchor.py."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ import pytest
 
 from plateguard.dal.audit import DynamoAuditStore, S3AuditArchive
 from plateguard.logic.audit_chain import (
+    ArchivedVersion,
     AuditEvent,
     AuditTrail,
     ChainEntry,
+    chain_agency,
     format_seq,
     verify_all,
 )
@@ -40,6 +44,12 @@ def problems(world: ApiWorld) -> list[str]:
 
 def audit_table(world: ApiWorld) -> str:
     return str(world.resources.table_names["AuditTable"])
+
+
+def chain_of(agency: str = "demo-pd") -> str:
+    """The agency's one chain (one writer in these tests)."""
+    (chain,) = [c for c in DynamoAuditStore().chains() if chain_agency(c) == agency]
+    return chain
 
 
 class FailingStore:
@@ -94,46 +104,56 @@ def test_every_record_is_chained_and_copied_to_the_object_lock_bucket(api_world:
         api_world.search("officer", plate=plate, **GOOD_PURPOSE)
     records = api_world.audit_records()
     assert [r["chain"]["sequence"] for r in records] == [1, 2, 3]
-    entries = list(DynamoAuditStore().entries("demo-pd"))
+    chain = chain_of()
+    assert chain == f"demo-pd/{records[0]['chain']['writer']}"
+    entries = list(DynamoAuditStore().entries(chain))
     assert entries[1].previous_hash == entries[0].hash and entries[2].previous_hash == entries[1].hash
-    keys = list(archive(api_world).keys("demo-pd"))
-    assert keys == [f"demo-pd/{format_seq(e.seq)}-{e.hash}.json" for e in entries]
+    keys = list(archive(api_world).keys(chain))
+    assert keys == [f"{chain}/{format_seq(e.seq)}-{e.hash}.json" for e in entries]
     head = api_world.s3().head_object(Bucket=api_world.resources.audit_bucket, Key=keys[0])
     assert head.get("ObjectLockMode") == "COMPLIANCE"
     assert problems(api_world) == []
 
 
-def test_concurrent_writers_never_fork_the_chain(api_world: ApiWorld) -> None:
-    # Given a store that lets another writer take the next seq first, once
+def test_two_writers_append_to_chains_of_their_own_and_readers_see_one_agency(api_world: ApiWorld) -> None:
+    # Given two writers (two Lambda containers) recording events of one agency, interleaved
+    store = DynamoAuditStore()
+    first, second = AuditTrail(store, archive(api_world)), AuditTrail(store, archive(api_world))
+    for i in range(3):
+        for trail in (first, second):
+            at = NOW + timedelta(seconds=i)
+            trail.record(
+                AuditEvent("SearchReads", at, "arn", "u", "demo-pd", "officer", None, None, None, None, {}, "Success")
+            )
+    # Then each wrote its own chain from #1, neither ever waited on the other, and both verify
+    chains = sorted(c for c in store.chains() if chain_agency(c) == "demo-pd")
+    assert chains == sorted([f"demo-pd/{first.writer}", f"demo-pd/{second.writer}"])
+    assert all([e.seq for e in store.entries(chain)] == [1, 2, 3] for chain in chains)
+    assert problems(api_world) == []
+    # And the agency's records read as one trail in time order
+    merged = list(store.entries("demo-pd"))
+    assert len(merged) == 6 and [e.position for e in merged] == sorted(e.position for e in merged)
+
+
+def test_a_writer_whose_position_is_taken_continues_in_a_fresh_chain(api_world: ApiWorld) -> None:
+    # Given a writer whose next position was written by someone else (a reused writer id, a forger)
     store = DynamoAuditStore()
     trail = AuditTrail(store, archive(api_world))
     event = AuditEvent("SearchReads", NOW, "arn", "u", "demo-pd", "officer", None, None, None, None, {}, "Success")
-    trail.record(event)
-
-    class RacingStore:
-        raced = False
-
-        def head(self, chain: str) -> ChainEntry | None:
-            head = store.head(chain)
-            if not self.raced:
-                self.raced = True
-                trail.record(event)  # the competitor appends #2 between our read of the head and our put
-            return head
-
-        def append(self, entry: ChainEntry) -> None:
-            store.append(entry)
-
-    # When our writer appends, Then its first put conflicts, it retries on the new head, and the chain holds
-    AuditTrail(RacingStore(), archive(api_world)).record(event)
-    assert [e.seq for e in store.entries("demo-pd")] == [1, 2, 3]
-    assert problems(api_world) == []
+    first = trail.record(event)
+    store.append(ChainEntry(first.chain, 2, "f" * 64, first.hash, "{}"))
+    # When it records again, Then the request is served (no refusal) from a new chain of its own
+    second = trail.record(event)
+    assert second.chain != first.chain and second.seq == 1
+    # And the verifier names the foreign record (it has no S3 copy and does not hash to its name)
+    assert any(p.startswith(f"{first.chain} #2: altered") for p in problems(api_world))
 
 
 def test_the_conditional_put_refuses_a_second_record_at_the_same_position(api_world: ApiWorld) -> None:
     store = DynamoAuditStore()
-    store.append(ChainEntry("demo-pd", 1, "a" * 64, "0" * 64, "{}"))
+    store.append(ChainEntry("demo-pd/w1", 1, "a" * 64, "0" * 64, "{}"))
     with pytest.raises(AuditChainConflict):
-        store.append(ChainEntry("demo-pd", 1, "b" * 64, "0" * 64, "{}"))
+        store.append(ChainEntry("demo-pd/w1", 1, "b" * 64, "0" * 64, "{}"))
 
 
 class _AtomicMemoryStore:
@@ -146,6 +166,7 @@ class _AtomicMemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, int], ChainEntry] = {}
+        self.conflicts = 0
 
     def head(self, chain: str) -> ChainEntry | None:
         with self._lock:
@@ -155,6 +176,7 @@ class _AtomicMemoryStore:
     def append(self, entry: ChainEntry) -> None:
         with self._lock:
             if (entry.chain, entry.seq) in self._entries:
+                self.conflicts += 1
                 raise AuditChainConflict(f"{entry.chain} #{entry.seq} is taken")
             self._entries[(entry.chain, entry.seq)] = entry
 
@@ -179,22 +201,32 @@ class _MemoryArchive:
     def keys(self, chain: str) -> Any:
         return iter(sorted(k for k in self.objects if k.startswith(f"{chain}/")))
 
-    def get(self, key: str) -> str | None:
+    def versions(self, prefix: str) -> Any:
+        return iter([ArchivedVersion(k, None) for k in sorted(self.objects) if k.startswith(prefix)])
+
+    def get(self, key: str, version_id: str | None = None) -> str | None:
         return self.objects.get(key)
 
 
-def test_threads_writing_at_once_produce_one_unbroken_chain() -> None:
-    # Given four writers recording five events each into one agency's chain at the same time
+def test_threads_writing_at_once_never_conflict_fork_or_leave_a_gap() -> None:
+    # Given four writers (one trail each) with four threads each, recording five events per thread at once
     store, archive_copy = _AtomicMemoryStore(), _MemoryArchive()
-    trail = AuditTrail(store, archive_copy, max_attempts=50)
+    trails = [AuditTrail(store, archive_copy, max_attempts=1) for _ in range(4)]
     event = AuditEvent("SearchReads", NOW, "arn", "u", "demo-pd", "officer", None, None, None, None, {}, "Success")
-    threads = [threading.Thread(target=lambda: [trail.record(event) for _ in range(5)]) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda t=trail: [t.record(event) for _ in range(5)])
+        for trail in trails
+        for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    # Then the chain has 20 records in sequence and verifies end to end
-    assert [e.seq for e in store.entries("demo-pd")] == list(range(1, 21))
+    # Then no append ever lost a race (one attempt each sufficed), each writer's chain holds its 20 records
+    # in sequence, and everything verifies end to end
+    assert store.conflicts == 0
+    assert sorted(store.chains()) == sorted(f"demo-pd/{t.writer}" for t in trails)
+    assert all([e.seq for e in store.entries(chain)] == list(range(1, 21)) for chain in store.chains())
     assert [str(p) for report in verify_all(store, archive_copy) for p in report.problems] == []
 
 
@@ -203,7 +235,7 @@ class TestTamperDetection:
         for plate in ("7KDR394", "8ABC123", "5XYZ789", "6DEF456"):
             world.search("officer", plate=plate, **GOOD_PURPOSE)
         assert problems(world) == []
-        return list(DynamoAuditStore().entries("demo-pd"))
+        return list(DynamoAuditStore().entries(chain_of()))
 
     def test_an_altered_dynamodb_record_is_named(self, api_world: ApiWorld) -> None:
         entries = self.seed(api_world)
@@ -211,13 +243,13 @@ class TestTamperDetection:
         record["requestParameters"]["purpose"] = "Investigation"
         api_world.dynamodb().update_item(
             TableName=audit_table(api_world),
-            Key={"agency": {"S": "demo-pd"}, "seq": {"S": format_seq(2)}},
+            Key={"agency": {"S": chain_of()}, "seq": {"S": format_seq(2)}},
             UpdateExpression="SET #r = :r",
             ExpressionAttributeNames={"#r": "record"},
             ExpressionAttributeValues={":r": {"S": json.dumps(record)}},
         )
         found = problems(api_world)
-        assert found and found[0].startswith("demo-pd #2: altered")
+        assert found and found[0].startswith(f"{chain_of()} #2: altered")
 
     def test_a_rehashed_record_breaks_the_next_link(self, api_world: ApiWorld) -> None:
         # Given an attacker who alters record 2 and recomputes its hash too
@@ -229,35 +261,35 @@ class TestTamperDetection:
         body = canonical_json(record)
         api_world.dynamodb().update_item(
             TableName=audit_table(api_world),
-            Key={"agency": {"S": "demo-pd"}, "seq": {"S": format_seq(2)}},
+            Key={"agency": {"S": chain_of()}, "seq": {"S": format_seq(2)}},
             UpdateExpression="SET #r = :r, event_hash = :h",
             ExpressionAttributeNames={"#r": "record"},
             ExpressionAttributeValues={":r": {"S": body}, ":h": {"S": record_hash(body)}},
         )
         found = problems(api_world)
         # Then the S3 copy is missing for the new hash, and record 3 no longer links to it
-        assert "demo-pd #2: archive_missing" in found[0]
-        assert any(p.startswith("demo-pd #3: broken_link") for p in found)
+        assert f"{chain_of()} #2: archive_missing" in found[0]
+        assert any(p.startswith(f"{chain_of()} #3: broken_link") for p in found)
 
     def test_a_deleted_record_is_named_missing(self, api_world: ApiWorld) -> None:
         self.seed(api_world)
         api_world.dynamodb().delete_item(
-            TableName=audit_table(api_world), Key={"agency": {"S": "demo-pd"}, "seq": {"S": format_seq(2)}}
+            TableName=audit_table(api_world), Key={"agency": {"S": chain_of()}, "seq": {"S": format_seq(2)}}
         )
-        assert problems(api_world)[0].startswith("demo-pd #2: missing")
+        assert problems(api_world)[0].startswith(f"{chain_of()} #2: missing")
 
     def test_a_deleted_tail_is_caught_from_the_worm_copy(self, api_world: ApiWorld) -> None:
         self.seed(api_world)
         api_world.dynamodb().delete_item(
-            TableName=audit_table(api_world), Key={"agency": {"S": "demo-pd"}, "seq": {"S": format_seq(4)}}
+            TableName=audit_table(api_world), Key={"agency": {"S": chain_of()}, "seq": {"S": format_seq(4)}}
         )
-        assert problems(api_world)[0].startswith("demo-pd #4: truncated")
+        assert problems(api_world)[0].startswith(f"{chain_of()} #4: truncated")
 
     def test_an_overwritten_s3_copy_is_named(self, api_world: ApiWorld) -> None:
         entries = self.seed(api_world)
-        key = f"demo-pd/{format_seq(3)}-{entries[2].hash}.json"
+        key = f"{chain_of()}/{format_seq(3)}-{entries[2].hash}.json"
         api_world.s3().put_object(Bucket=api_world.resources.audit_bucket, Key=key, Body=b'{"forged": true}')
-        assert problems(api_world)[0].startswith("demo-pd #3: archive_altered")
+        assert problems(api_world)[0].startswith(f"{chain_of()} #3: archive_altered")
 
 
 class TestAuditorQueries:

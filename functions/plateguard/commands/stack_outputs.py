@@ -23,6 +23,8 @@ INGEST_DLQ_URL = "IngestDeadLetterQueueUrl"
 JOBS_DLQ_URL = "JobsDeadLetterQueueUrl"
 SWEEPER_DLQ_URL = "SweeperDeadLetterQueueUrl"
 AGENCY_IDS = "AgencyIds"  # the agencies this stack serves (the policy file's agency), comma-separated
+AUDIT_DIGEST_KEY_ARN = "AuditDigestKeyArn"  # the key `audit verify` expects every digest to be signed with
+AUDIT_DIGEST_FUNCTION_NAME = "AuditDigestFunctionName"  # `audit digest --stack` invokes it (only it may sign)
 
 
 def table_output_key(table: schema.TableSpec) -> str:
@@ -52,6 +54,8 @@ OUTPUT_KEYS: tuple[str, ...] = (
     JOBS_DLQ_URL,
     SWEEPER_DLQ_URL,
     AGENCY_IDS,
+    AUDIT_DIGEST_KEY_ARN,
+    AUDIT_DIGEST_FUNCTION_NAME,
 )
 
 

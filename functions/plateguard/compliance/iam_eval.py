@@ -395,6 +395,12 @@ class TemplatePolicies:
                     # An AWS managed policy (arn:aws:iam::aws:policy/...) has no text here: not evaluated.
         self._resource_denies = []
         for name, resource in resources.items():
+            if resource.get("Type") == "AWS::KMS::Key":  # a key policy guards its own key
+                guarded = self._resolver.get_att(name, "Arn")
+                for statement in self._statements(f"{name}.KeyPolicy", resource["Properties"].get("KeyPolicy")):
+                    if statement.document.get("Effect") == "Deny":
+                        self._resource_denies.append((guarded, statement))
+                continue
             kind = _RESOURCE_POLICIES.get(resource.get("Type", ""))
             if kind is None:
                 continue

@@ -197,15 +197,27 @@ class UserItem(Model):
     by_agency = UsersByAgency()
 
 
+class AuditByAgencyTime(GlobalSecondaryIndex["AuditItem"]):
+    class Meta:
+        index_name = schema.AUDIT.indexes[0].name
+        projection = AllProjection()
+
+    audit_agency = UnicodeAttribute(hash_key=True)
+    audit_position = UnicodeAttribute(range_key=True)
+
+
 class AuditItem(Model):
     class Meta(_Unbound):
         pass
 
-    agency = UnicodeAttribute(hash_key=True)  # the chain: an agency, or "_unregistered"
+    agency = UnicodeAttribute(hash_key=True)  # the chain: "{agency}/{writer}" ("_unregistered/..." too)
     seq = UnicodeAttribute(range_key=True)  # zero-padded so string order is numeric order
     event_hash = UnicodeAttribute()
     previous_hash = UnicodeAttribute()
     record = UnicodeAttribute()  # canonical JSON whose SHA-256 is event_hash
+    audit_agency = UnicodeAttribute(null=True)  # the agency the chain belongs to (index key)
+    audit_position = UnicodeAttribute(null=True)  # "{eventTime}#{chain}#{seq}": time order across chains
+    by_agency_time = AuditByAgencyTime()
 
 
 class HotListsItem(Model):

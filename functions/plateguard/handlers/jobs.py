@@ -2,6 +2,9 @@
 "escalate-reviews"}`, optionally `"agencies": [...]` to run for fewer agencies than configured.
 
 Thin: pick the job, run its logic once per agency with injected dependencies, report what changed.
+
+`handle_audit_digest` is the hourly audit digest (logic/audit_digest.py), a function of its own: its
+role is the only one that may sign with the digest key, and it may not write audit records.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from plateguard.logic.access import UserDirectory
 from plateguard.logic.accounts import AccountPolicy, disable_lapsed_accounts
 from plateguard.logic.audit_chain import AuditTrail
 from plateguard.logic.sampling import SamplingDependencies, SamplingPolicy, escalate_overdue, sample_searches
-from plateguard.models.job_settings import get_job_settings
+from plateguard.models.job_settings import get_digest_settings, get_job_settings
 from plateguard.observability import logger, metrics, tracer
 
 
@@ -159,3 +162,65 @@ def handle_scheduled_job(event: dict[str, Any], context: LambdaContext) -> dict[
     if failed:
         raise RuntimeError(f"{event['job']} failed for {', '.join(failed)}")
     return {"job": event["job"], "at": now.isoformat(), "results": results}
+
+
+@dataclass(frozen=True)
+class DigestDependencies:
+    store: Any  # plateguard.dal.audit.DynamoAuditStore
+    archive: Any  # plateguard.dal.audit.S3AuditArchive
+    signer: Any  # plateguard.dal.audit.KmsDigestSigner
+    agencies: list[str]
+    clock: Callable[[], datetime]
+
+
+@lru_cache(maxsize=1)
+def get_digest_dependencies() -> DigestDependencies:
+    from plateguard.dal.audit import DynamoAuditStore, KmsDigestSigner, S3AuditArchive
+    from plateguard.dal.clients import aws_client
+    from plateguard.dal.tables import bind_tables
+
+    settings = get_digest_settings()
+    bind_tables(
+        {schema.AUDIT.logical_id: settings.audit_table_name},
+        region=settings.aws_region,
+        host=settings.aws_endpoint_url,
+    )
+    return DigestDependencies(
+        store=DynamoAuditStore(),
+        archive=S3AuditArchive(
+            aws_client("s3", settings.aws_region, settings.aws_endpoint_url), settings.audit_bucket_name
+        ),
+        signer=KmsDigestSigner(
+            aws_client("kms", settings.aws_region, settings.aws_endpoint_url), settings.digest_key_id
+        ),
+        agencies=settings.agency_list,
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@logger.inject_lambda_context(log_event=True)  # the event names no one
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handle_audit_digest(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Sign and store the next digest of every audit chain's head (hourly, and on demand)."""
+    from plateguard.logic.audit_digest import create_digest
+
+    deps = get_digest_dependencies()
+    result = create_digest(deps.store, deps.archive, deps.signer, deps.clock(), deps.agencies)
+    metrics.add_metric(name="AuditDigestProblems", unit=MetricUnit.Count, value=len(result.problems))
+    if result.digest is None:
+        # Another run wrote this sequence number first (an on-demand run racing the schedule): its digest stands.
+        logger.warning("audit digest already written", extra={"key": result.key})
+        return {"job": "audit-digest", "key": result.key, "written": False}
+    digest = result.digest.digest
+    if result.problems:
+        logger.error("audit digest found chains that do not extend their anchor", extra={"problems": result.problems})
+    return {
+        "job": "audit-digest",
+        "key": result.key,
+        "written": True,
+        "sequence": digest.sequence,
+        "chains": len(digest.heads),
+        "records": sum(seq for seq, _ in digest.heads.values()),
+        "problems": list(result.problems),
+    }

@@ -25,6 +25,7 @@ class LocalResources:
     inbox_queue_url: str
     supervisor_topic_arn: str = ""
     cameras: CameraIdentityResources | None = None  # IoT camera identities (provision_camera_identity)
+    audit_digest_key: str = ""  # ARN of the digest signing key (when provisioned with a KMS client)
 
     def environment(self) -> dict[str, str]:
         """Environment variables the handlers read (the same names CDK sets)."""
@@ -38,6 +39,8 @@ class LocalResources:
         env["AWS_REGION"] = self.region
         if self.cameras is not None:
             env |= self.cameras.environment()
+        if self.audit_digest_key:
+            env[schema.AUDIT_DIGEST_KEY_ENV_VAR] = self.audit_digest_key
         return env
 
     def physical_names(self) -> dict[str, str]:
@@ -50,6 +53,8 @@ class LocalResources:
         names[schema.ALERT_TOPIC.logical_id] = self.alert_topic_arn
         if self.supervisor_topic_arn:
             names[schema.SUPERVISOR_TOPIC.logical_id] = self.supervisor_topic_arn
+        if self.audit_digest_key:
+            names[schema.AUDIT_DIGEST_KEY_LOGICAL_ID] = self.audit_digest_key
         return names
 
     def to_json(self) -> dict[str, Any]:
@@ -205,6 +210,7 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
         )
 
     return LocalResources(
+        audit_digest_key=provision_digest_key(session_clients["kms"]) if "kms" in session_clients else "",
         region=region,
         table_names=table_names,
         images_bucket=images_bucket,
@@ -217,6 +223,16 @@ def provision(session_clients: dict[str, Any], region: str, prefix: str = "plate
         supervisor_topic_arn=supervisor_topic_arn,
         cameras=cameras,
     )
+
+
+def provision_digest_key(kms: Any) -> str:
+    """The audit digest signing key, as cdk/constructs/jobs.py creates it (moto keeps no key policy)."""
+    metadata = kms.create_key(
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+        Description="Signs the audit trail's hourly digests; only the audit digest function may sign",
+    )["KeyMetadata"]
+    return str(metadata["Arn"])
 
 
 def _queue_arn(sqs: Any, url: str) -> str:

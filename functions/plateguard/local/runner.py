@@ -177,6 +177,7 @@ class LocalEnvironment:
             "region": LOCAL_REGION,
             "images_bucket": self.resources.images_bucket,
             "audit_bucket": self.resources.audit_bucket,
+            "audit_digest_key": self.resources.audit_digest_key,
             "ingest_queue_url": self.resources.ingest_queue_url,
             "dead_letter_queue_url": self.resources.dead_letter_queue_url,
             "alert_topic_arn": self.resources.alert_topic_arn,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from plateguard.logic.audit_chain import AuditEvent, AuditStore, ChainEntry, event_time_of
+from plateguard.logic.audit_chain import AuditEvent, AuditStore, ChainEntry, chain_agency, event_time_of
 
 SYSTEM_PRINCIPAL = "plateguard:scheduled-job"
 SYSTEM_USERNAME = "plateguard-jobs"
@@ -153,7 +153,7 @@ def search_event(entry: ChainEntry) -> SearchEvent | None:
     if target == user_agency:
         target = None
     return SearchEvent(
-        chain=entry.chain,
+        chain=chain_agency(entry.chain),  # the agency whose trail holds it (its writer's chain is in event_id)
         seq=entry.seq,
         event_id=str(record.get("eventID") or f"{entry.chain}#{entry.seq}"),
         record_hash=entry.hash,

@@ -256,17 +256,17 @@ def search_audit(
     codec: TokenCodec,
     policy: SearchPolicy,
 ) -> AuditPage:
-    """Newest first through the caller's agency chain, filtered here; bounded per request."""
+    """Newest first through the caller's agency's chains (merged by time), filtered here; bounded per request."""
     binding = query_binding("audit", user.agency, user.principal_arn, wanted)
-    after_seq = None
+    after = None
     if request.next_token:
         cursor = codec.decode(request.next_token, binding)
-        after_seq = cursor.get("s")
-        if not isinstance(after_seq, int) or after_seq < 1:
+        after = cursor.get("p")  # the last record's position (eventTime#chain#seq) in the agency's time order
+        if not isinstance(after, str) or not after:
             raise InvalidPaginationToken("next_token is malformed")
     limit = min(request.limit or policy.default_page_size, policy.max_page_size)
     events: list[dict[str, Any]] = []
-    for scanned, entry in enumerate(store.entries(user.agency, newest_first=True, after_seq=after_seq), start=1):
+    for scanned, entry in enumerate(store.entries(user.agency, newest_first=True, after=after), start=1):
         when = event_time_of(entry)
         if when is not None and when < wanted.since - _AUDIT_SKEW:
             return AuditPage(events, None)
@@ -274,5 +274,5 @@ def search_audit(
         if record_matches(record, wanted):
             events.append({**record, "hash": entry.hash})
         if len(events) >= limit or scanned >= policy.max_scanned_items:
-            return AuditPage(events, codec.encode({"s": entry.seq}, binding))
+            return AuditPage(events, codec.encode({"p": entry.position}, binding))
     return AuditPage(events, None)

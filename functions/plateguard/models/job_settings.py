@@ -43,3 +43,21 @@ class JobSettings(AwsSettings):
 @lru_cache(maxsize=1)
 def get_job_settings() -> JobSettings:
     return JobSettings()  # values come from the environment
+
+
+class DigestSettings(AwsSettings):
+    """The audit digest function: it reads the audit table and bucket and signs; nothing else."""
+
+    audit_table_name: str = Field(validation_alias=schema.AUDIT.env_var)
+    audit_bucket_name: str = Field(validation_alias=schema.AUDIT_BUCKET.env_var)
+    digest_key_id: str = Field(validation_alias=schema.AUDIT_DIGEST_KEY_ENV_VAR)
+    agencies: str = Field(validation_alias="AGENCIES")
+
+    @property
+    def agency_list(self) -> list[str]:
+        return [a.strip() for a in self.agencies.split(",") if a.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_digest_settings() -> DigestSettings:
+    return DigestSettings()
