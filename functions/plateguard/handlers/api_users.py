@@ -149,35 +149,30 @@ def put_user_route(user_id: UserId, body: PutUserRequest) -> UserOut:
         )
         return user_out(saved, get_users_api_dependencies().accounts.training_refresh_months), 1
 
-    return _audited(run, parameters={"role": body.role.value, "approvedBy": body.approved_by})
+    return _audited(run)
+
+
+def _suspend(user_id: str, body: AccountActionRequest, change_fn: Any) -> AccountChangeOut:
+    """Disable or separate: the logic records the change before storing it, and tells supervisors."""
+
+    def run(admin: User) -> tuple[AccountChangeOut, int]:
+        core, deps = _core(), get_users_api_dependencies()
+        target = account_named(core.users, admin.agency, user_id)
+        change = change_fn(admin, target.principal_arn, body.reason, users=core.users, trail=core.trail,
+                           notifier=deps.notifier, now=_now())  # fmt: skip
+        return _change_out(change, core.users), 1
+
+    return _audited(run, parameters={"reason": body.reason})  # type: ignore[no-any-return]
 
 
 @router.post("/users/<user_id>/disable", summary="Disable an account now (a supervisor may reactivate)", tags=["users"])
 def disable_user_route(user_id: UserId, body: AccountActionRequest) -> AccountChangeOut:
-    def run(admin: User) -> tuple[AccountChangeOut, int]:
-        core, deps = _core(), get_users_api_dependencies()
-        target = account_named(core.users, admin.agency, user_id)
-        change = disable_account(
-            admin, target.principal_arn, body.reason, users=core.users, trail=core.trail, notifier=deps.notifier,
-            now=_now(),
-        )  # fmt: skip
-        return _change_out(change, core.users), 1
-
-    return _audited(run, parameters={"reason": body.reason})
+    return _suspend(user_id, body, disable_account)
 
 
 @router.post("/users/<user_id>/separate", summary="Separate an account for good", tags=["users"])
 def separate_user_route(user_id: UserId, body: AccountActionRequest) -> AccountChangeOut:
-    def run(admin: User) -> tuple[AccountChangeOut, int]:
-        core, deps = _core(), get_users_api_dependencies()
-        target = account_named(core.users, admin.agency, user_id)
-        change = separate_account(
-            admin, target.principal_arn, body.reason, users=core.users, trail=core.trail, notifier=deps.notifier,
-            now=_now(),
-        )  # fmt: skip
-        return _change_out(change, core.users), 1
-
-    return _audited(run, parameters={"reason": body.reason})
+    return _suspend(user_id, body, separate_account)
 
 
 @router.post("/users/<user_id>/training", summary="Record a completed training or refresher", tags=["users"])
@@ -189,7 +184,7 @@ def record_training_route(user_id: UserId, body: TrainingRequest) -> AccountChan
         change = record_training(admin, target.principal_arn, completed, users=core.users, trail=core.trail, now=_now())
         return _change_out(change, core.users), 1
 
-    return _audited(run, parameters={"completedAt": body.completed_at.isoformat()})
+    return _audited(run)
 
 
 @router.post("/users/<user_id>/reactivate", summary="Reactivate a disabled account", tags=["users"])

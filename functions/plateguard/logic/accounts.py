@@ -141,6 +141,33 @@ def _overseer(actor: User, target_arn: str, users: UserDirectory, action: str) -
     return target
 
 
+def _suspend(
+    actor: User,
+    target: User,
+    status: UserStatus,
+    event_name: str,
+    reasons: tuple[str, ...],
+    reason: str,
+    *,
+    users: UserDirectory,
+    trail: AuditTrail,
+    notifier: SupervisorNotifier,
+    now: datetime,
+) -> AccountChange:
+    """Record first, then store the new status, then tell the agency's supervisors."""
+    parameters = {"targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason}
+    trail.record(
+        person_event(event_name, actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters)
+    )
+    users.put(replace(target, status=status))
+    change = AccountChange(
+        target.agency, target.principal_arn, target.username, status.value, reasons,
+        {"by": actor.username, "reason": reason},
+    )  # fmt: skip
+    notifier.notify(target.agency, f"PlateGuard: account {target.username} {status.value}", change.summary())
+    return change
+
+
 def separate_account(
     actor: User,
     target_arn: str,
@@ -157,23 +184,8 @@ def separate_account(
     target = _overseer(actor, target_arn, users, "separate an account")
     if target.status is UserStatus.SEPARATED:
         raise Conflict("this account is already separated")
-    parameters = {"targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason}
-    trail.record(
-        person_event(
-            "SeparateAccount", actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters
-        )
-    )
-    users.put(replace(target, status=UserStatus.SEPARATED))
-    change = AccountChange(
-        target.agency,
-        target.principal_arn,
-        target.username,
-        "separated",
-        ("separation",),
-        {"by": actor.username, "reason": reason},
-    )
-    notifier.notify(target.agency, f"PlateGuard: account {target.username} separated", change.summary())
-    return change
+    return _suspend(actor, target, UserStatus.SEPARATED, "SeparateAccount", ("separation",), reason, users=users,
+                    trail=trail, notifier=notifier, now=now)  # fmt: skip
 
 
 def record_training(
@@ -268,18 +280,8 @@ def disable_account(
     target = _overseer(actor, target_arn, users, "disable an account")
     if target.status is not UserStatus.ACTIVE:
         raise Conflict(f"this account is already {target.status.value}")
-    parameters = {"targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason}
-    trail.record(
-        person_event(
-            "DisableAccount", actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters
-        )
-    )
-    users.put(replace(target, status=UserStatus.DISABLED))
-    change = AccountChange(
-        target.agency, target.principal_arn, target.username, "disabled", ("by_admin",), {"by": actor.username}
-    )
-    notifier.notify(target.agency, f"PlateGuard: account {target.username} disabled", change.summary())
-    return change
+    return _suspend(actor, target, UserStatus.DISABLED, "DisableAccount", ("by_admin",), reason, users=users,
+                    trail=trail, notifier=notifier, now=now)  # fmt: skip
 
 
 BOOTSTRAP_APPROVER = "bootstrap"
