@@ -1,7 +1,9 @@
 """Officer API Lambda (API Gateway REST, AWS_IAM on every method): search, fetch, audit, users.
 
-Thin by design: each route parses its parameters, then `_audited` authorizes the caller against the
-user registry and ROUTES, runs the logic, writes the audit record, and only then returns the data.
+Every request goes through one audited door (`_serve`, with plateguard.logic.audited): the caller is
+authorized against the route the resolver dispatches before anything else is looked at, the request's
+terms are checked against what the route declares, the route runs (`_audited` records a change's attempt
+before it acts), and one outcome record is written before any answer leaves, whatever the outcome.
 Domain errors become `{error, message}` JSON with the status from ERROR_STATUS (the one mapping).
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -21,12 +24,21 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from plateguard import schema
-from plateguard.logic.access import AccessPolicy, User, UserDirectory
+from plateguard.logic.access import AccessPolicy, User, UserDirectory, find_route
 from plateguard.logic.audit_chain import AuditStore, AuditTrail
-from plateguard.logic.audited import AuditedCall, Caller, run_audited
+from plateguard.logic.audited import UNKNOWN_ROUTE, AuditedRequest, Caller, Door
+from plateguard.logic.request_terms import (
+    MAX_TEXT,
+    RequestTerms,
+    RouteShape,
+    checked_parameters,
+    has_control_characters,
+    read_terms,
+)
 from plateguard.logic.search import (
     ReadSource,
     SearchPolicy,
@@ -84,8 +96,6 @@ EVENT_NAMES: dict[tuple[str, str], str] = {
     ("GET", "/audit"): "LookupAuditEvents",
     ("GET", "/openapi.json"): "GetOpenApiDocument",
 }
-_MAX_AUDITED_VALUE = 256
-_MAX_AUDITED_PARAMS = 24
 
 
 class CropUrlSigner(Protocol):
@@ -173,11 +183,62 @@ def get_api_dependencies() -> ApiDependencies:
 app = APIGatewayRestResolver(enable_validation=True)
 
 
-# -- the audited request path ---------------------------------------------------------------------------
+# -- the audited door --------------------------------------------------------------------------------
+# `handle_api_request` runs every request through `_serve`: the route the resolver will dispatch is found
+# first (with the resolver's own table), the caller is authorized against it (403 before anything else),
+# the request's terms are checked against what the route declares (400), and only then does the resolver
+# run the route. Whatever happens, `Door.conclude` writes the one outcome record before the answer leaves.
+
+# Body fields that hold an imported file: line breaks are its content there, not an injection.
+_MULTILINE_FIELDS: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/hotlists/{list_name}/import"): frozenset({"content"}),
+}
+# Recorded by length and SHA-256, not verbatim: an opaque pagination token, an imported file.
+_DIGESTED_FIELDS = frozenset({"next_token", "content"})
+_SHAPES: dict[tuple[str, str], RouteShape] = {}
+# The request being served and its door (a context variable: each thread or task sees its own).
+_CURRENT: ContextVar[tuple[AuditedRequest, Door] | None] = ContextVar("plateguard_api_request", default=None)
 
 
-def _caller() -> Caller:
-    event = app.current_event
+def _dispatch(method: str, path: str) -> tuple[Any, dict[str, str]] | None:
+    """The resolver's route for this method and path with its path arguments, matched exactly as
+    APIGatewayRestResolver._resolve matches (prefix stripped; static routes, then dynamic ones, in order).
+    `_audited` checks the route the resolver then actually runs is this one."""
+    path = app._remove_prefix(path)
+    for route in app._static_routes + app._dynamic_routes:
+        if route.method != method:
+            continue
+        found = route.rule.match(path)
+        if found:
+            return route, found.groupdict()
+    return None
+
+
+def _shape(route: Any) -> RouteShape:
+    """What a resolver route declares, read from its signature as the resolver's validation reads it."""
+    key = (route.method, route.openapi_path)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        dependant = route.dependant
+        body_fields: tuple[str, ...] | None = None
+        if len(dependant.body_params) == 1 and isinstance(dependant.body_params[0].type_, type):
+            model = dependant.body_params[0].type_
+            fields = getattr(model, "model_fields", {})
+            body_fields = tuple(f.alias or name for name, f in fields.items())
+        elif dependant.body_params:
+            body_fields = tuple(p.alias for p in dependant.body_params)
+        shape = RouteShape(
+            path_params=tuple(p.alias for p in dependant.path_params),
+            query_params=tuple(p.alias for p in dependant.query_params),
+            body_fields=body_fields,
+            multiline=_MULTILINE_FIELDS.get(key, frozenset()),
+            digested=_DIGESTED_FIELDS,
+        )
+        _SHAPES[key] = shape
+    return shape
+
+
+def _caller(event: APIGatewayProxyEvent) -> Caller:
     identity = event.request_context.identity
     return Caller(
         principal_arn=identity.user_arn,
@@ -185,41 +246,128 @@ def _caller() -> Caller:
         source_ip=identity.source_ip,
         user_agent=identity.user_agent,
         request_id=event.request_context.request_id,
-        method=event.http_method.upper(),
-        resource=event.resource,
+        method=(event.http_method or "").upper(),
     )
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
+def _query(event: APIGatewayProxyEvent) -> tuple[dict[str, list[str]], str | None]:
+    """Every query parameter with all its values, and a problem if the event's two forms disagree."""
+    single = event.query_string_parameters or {}
+    multi = event.multi_value_query_string_parameters or {}
+    if not multi:
+        return {name: [value] for name, value in single.items()}, None
+    values = {name: list(given or []) for name, given in multi.items()}
+    if any(name not in values or values[name][-1:] != [value] for name, value in single.items()):
+        return values, "query string: its single- and multi-value forms disagree"
+    return values, None
 
 
-def _audit_parameters() -> dict[str, Any]:
-    """The request's terms as sent (bounded in size): recorded for allowed and refused requests alike."""
-    event = app.current_event
-    raw: dict[str, Any] = {**(event.path_parameters or {}), **(event.query_string_parameters or {})}
-    if event.http_method.upper() == "PUT":
+def _terms(event: APIGatewayProxyEvent, route: Any, args: dict[str, str]) -> RequestTerms:
+    query, query_problem = _query(event)
+    try:
+        body = event.decoded_body
+        body_problem = None
+    except ValueError:  # not base64, or not UTF-8
+        body, body_problem = None, "body: not UTF-8 text"
+    terms = read_terms(_shape(route), args, query, body)
+    for problem in (query_problem, body_problem):
+        if problem:
+            terms.problems.append(problem)
+    if body_problem:
+        terms.recorded["body"] = "<refused: not text>"
+    return terms
+
+
+def _unknown_route_terms(event: APIGatewayProxyEvent) -> dict[str, Any]:
+    """A request no route matches: its method and path are what it asked (each bounded, never cut)."""
+    recorded: dict[str, Any] = {}
+    for name, value in (("httpMethod", event.http_method or ""), ("path", event.path or "")):
+        if has_control_characters(value):
+            recorded[name] = "<refused: control characters>"
+        elif len(value) > MAX_TEXT:
+            recorded[name] = f"<refused: {len(value)} characters, over the {MAX_TEXT} bound>"
+        else:
+            recorded[name] = value
+    return recorded
+
+
+def _grantor_chains(terms: dict[str, Any]) -> Callable[[User], tuple[str, ...]] | None:
+    """A search naming a granting agency is recorded in its trail too, served or refused."""
+    named = terms.get("agency")
+    if not isinstance(named, str):
+        return None
+
+    def chains(user: User) -> tuple[str, ...]:
+        if named != user.agency and named in get_api_dependencies().granting_agencies():
+            return (named,)
+        return ()
+
+    return chains
+
+
+# Routes whose requests are also recorded in another agency's chain (chosen from the request's terms).
+_SHARED_CHAINS: dict[tuple[str, str], Callable[[dict[str, Any]], Callable[[User], tuple[str, ...]] | None]] = {
+    ("GET", "/reads"): _grantor_chains,
+}
+
+
+def _admit(request: AuditedRequest, door: Door, event: APIGatewayProxyEvent) -> tuple[Any, dict[str, str]] | None:
+    """Authorize, then check the request's terms: ApiError (403, 404, 400) if it may not run."""
+    dispatched = _dispatch(request.caller.method, event.path or "")
+    if dispatched is None:
+        request.parameters = _unknown_route_terms(event)
+        door.admit(request)  # 403 for a caller who may not use the API at all, else 404
+        return None
+    route, args = dispatched
+    terms = _terms(event, route, args)
+    request.parameters = terms.recorded
+    if request.route is not None and (hook := _SHARED_CHAINS.get((request.route.method, request.route.path))):
+        request.also_chains = hook(terms.recorded)
+    door.admit(request)  # 403 before anything else about the request is looked at
+    if event.resource != route.openapi_path or (event.path_parameters or {}) != args:
+        # API Gateway matched a resource on the raw path; the resolver dispatches on the decoded one (an
+        # encoded '/' in a path parameter): refuse rather than run or record another action.
+        raise InvalidRequest("the request path does not match its API resource (an encoded '/' in a path parameter?)")
+    if terms.refusal:
+        raise InvalidRequest(terms.refusal)
+    return dispatched
+
+
+def _serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = get_api_dependencies()
+    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
+    proxy = APIGatewayProxyEvent(event)
+    caller = _caller(proxy)
+    dispatched = _dispatch(caller.method, proxy.path or "")
+    route = find_route(caller.method, dispatched[0].openapi_path) if dispatched else None
+    request = AuditedRequest(
+        caller=caller,
+        route=route,
+        event_name=EVENT_NAMES.get((route.method, route.path), UNKNOWN_ROUTE) if route else UNKNOWN_ROUTE,
+        parameters={},
+    )
+    door = Door(deps.users, deps.access_policy, deps.trail, deps.clock)
+    token = _CURRENT.set((request, door))
+    try:
         try:
-            body = json.loads(event.body or "{}")
-            if isinstance(body, dict):
-                raw.update({k: v for k, v in body.items() if isinstance(v, str | int | float | bool | None)})
-        except ValueError:
-            raw["body"] = "<not JSON>"
-    params: dict[str, Any] = {}
-    for name, value in list(raw.items())[:_MAX_AUDITED_PARAMS]:
-        text = value if not isinstance(value, str) else value[:_MAX_AUDITED_VALUE]
-        if name == "next_token" and isinstance(value, str):
-            text = f"<token {len(value)} chars>"  # opaque: its content is not a query term
-        params[_camel(str(name)[:64])] = text
-    return params
-
-
-def _bounded(params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name[:64]: value[:_MAX_AUDITED_VALUE] if isinstance(value, str) else value
-        for name, value in list(params.items())[:_MAX_AUDITED_PARAMS]
-    }
+            admitted = _admit(request, door, proxy)
+        except Exception as refused:  # a registry outage while authorizing is a recorded 500, too
+            if not isinstance(refused, ApiError):
+                logger.exception("unexpected error at the door")
+            request.error = refused
+            response = _proxy_error(refused)
+        else:
+            response = app.resolve(event, context) if admitted else _proxy_error(NotFound("no such route"))
+            if request.error is None and int(response.get("statusCode", 500)) >= 400:
+                request.error = ApiError(f"HTTP {response.get('statusCode')}")  # never unrecorded
+        try:
+            door.conclude(request)
+        except AuditUnavailable as unavailable:
+            metrics.add_metric(name="AuditWriteFailures", unit=MetricUnit.Count, value=1)
+            response = _proxy_error(unavailable)
+        return response
+    finally:
+        _CURRENT.reset(token)
 
 
 def _audited(
@@ -229,21 +377,39 @@ def _audited(
     response_elements: dict[str, Any] | None = None,
     also_chains: Callable[[User], tuple[str, ...]] | None = None,
 ) -> T:
-    """The one audited door. `parameters`: body terms to record beside the path and query ones;
-    `response_elements`: a dict the action fills (recorded once it returns); `also_chains`: other
-    agencies' chains that record the request too (a recipient's search over shared data)."""
-    deps = get_api_dependencies()
-    caller = _caller()
-    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
-    call = AuditedCall(
-        caller=caller,
-        event_name=EVENT_NAMES.get((caller.method, caller.resource), "UnknownRoute"),
-        parameters={**_audit_parameters(), **_bounded(parameters or {})},
-        read_only=caller.method == "GET",
-        also_chains=also_chains,
-        response_elements=response_elements if response_elements is not None else {},
-    )
-    return run_audited(call, action, users=deps.users, policy=deps.access_policy, trail=deps.trail, now=deps.clock())
+    """Run a route's action as the admitted account. `parameters`: terms derived from the validated input
+    to record beside the ones sent; `response_elements`: a dict the action fills (recorded in the outcome);
+    `also_chains`: other agencies' chains that record the request too. A change (any method but GET) has
+    its attempt recorded before the action runs: if that fails, the action never runs (503)."""
+    current = _CURRENT.get()
+    if current is None or current[0].user is None:
+        raise RuntimeError("a route ran without passing the audited door")
+    request, door = current
+    user = current[0].user
+    ran = app.context.get("_route")
+    if (
+        request.route is None
+        or ran is None
+        or (ran.method, ran.openapi_path) != (request.route.method, request.route.path)
+    ):
+        raise RuntimeError("the resolver dispatched another route than the one the door authorized")
+    if parameters:
+        request.parameters.update(checked_parameters(parameters))
+    if response_elements is not None:
+        request.response_elements = response_elements
+    if also_chains is not None:
+        request.also_chains = also_chains
+    if not request.read_only:
+        door.attempt(request)
+    result, count = action(user)
+    request.result_count = count
+    return result
+
+
+def _note_error(error: Exception) -> None:
+    current = _CURRENT.get()
+    if current is not None and current[0].error is None:
+        current[0].error = error
 
 
 def _error_response(error: ApiError) -> Response:
@@ -262,34 +428,7 @@ def _error_response(error: ApiError) -> Response:
     )
 
 
-@app.exception_handler(ApiError)
-def _handle_api_error(error: ApiError) -> Response:
-    logger.info("request refused", error=error.code, detail=error.message)
-    return _error_response(error)
-
-
-@app.exception_handler(RequestValidationError)
-def _handle_validation_error(error: RequestValidationError) -> Response:
-    # Parameter shapes are checked before the route runs: the refusal is still authorized and audited.
-    details = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item.get("loc", ())[1:]) or "request"
-        details.append(f"{where}: {item.get('msg', 'invalid')}")
-    message = "; ".join(details) or "invalid request"
-
-    def refuse(_user: User) -> tuple[None, None]:
-        raise InvalidRequest(message)
-
-    try:
-        _audited(refuse)
-    except ApiError as refused:
-        return _error_response(refused)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-@app.exception_handler(Exception)
-def _handle_unexpected(error: Exception) -> Response:
-    logger.exception("unexpected error")
+def _internal_error_response() -> Response:
     return Response(
         status_code=500,
         content_type=content_types.APPLICATION_JSON,
@@ -297,13 +436,48 @@ def _handle_unexpected(error: Exception) -> Response:
     )
 
 
+def _proxy_error(error: Exception) -> dict[str, Any]:
+    """An error answered at the door, in the resolver's REST proxy response shape."""
+    response = _error_response(error) if isinstance(error, ApiError) else _internal_error_response()
+    return {
+        "statusCode": response.status_code,
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+@app.exception_handler(ApiError)
+def _handle_api_error(error: ApiError) -> Response:
+    logger.info("request refused", error=error.code, detail=error.message)
+    _note_error(error)
+    return _error_response(error)
+
+
+@app.exception_handler(RequestValidationError)
+def _handle_validation_error(error: RequestValidationError) -> Response:
+    # Parameter shapes are checked before the route runs, after the door admitted the caller.
+    details = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item.get("loc", ())[1:]) or "request"
+        details.append(f"{where}: {item.get('msg', 'invalid')}")
+    refused = InvalidRequest("; ".join(details) or "invalid request")
+    _note_error(refused)
+    return _error_response(refused)
+
+
+@app.exception_handler(Exception)
+def _handle_unexpected(error: Exception) -> Response:
+    logger.exception("unexpected error")
+    _note_error(error)
+    return _internal_error_response()
+
+
 @app.not_found
 def _handle_not_found(_error: Exception) -> Response:
-    return Response(
-        status_code=404,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": "NotFound", "message": "no such route"}),
-    )
+    refused = NotFound("no such route")
+    _note_error(refused)
+    return _error_response(refused)
 
 
 # -- routes ------------------------------------------------------------------------------------------
@@ -393,14 +567,8 @@ def search_reads_route(
         )
         return response, len(page.reads)
 
-    def grantor_chain(user: User) -> tuple[str, ...]:
-        # A search naming a granting agency is recorded in its trail too, served or refused.
-        named = request.agency
-        if named and named != user.agency and named in get_api_dependencies().granting_agencies():
-            return (named,)
-        return ()
-
-    return _audited(run, response_elements=shared, also_chains=grantor_chain)
+    # A search naming a granting agency is recorded in its trail too: the door chooses it (_SHARED_CHAINS).
+    return _audited(run, response_elements=shared)
 
 
 @app.get("/reads/<read_id>", summary="Fetch one read with a short-lived crop URL", tags=["reads"])
@@ -494,7 +662,7 @@ def openapi_document() -> str:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handle_api_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return _serve(event, context)
 
 
 # Hot lists, alerts and subscriptions: a router in its own module, through the same audited door.

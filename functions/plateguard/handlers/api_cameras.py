@@ -187,9 +187,7 @@ def register_camera_route(body: RegisterCameraRequest) -> dict[str, Any]:
         }
         return answer, 1
 
-    terms = {"cameraId": body.camera_id, "name": body.name, "lat": body.lat, "lon": body.lon}
-    terms |= {"heading": body.heading, "region": body.region}
-    return _audited(run, parameters={k: v for k, v in terms.items() if v is not None}, response_elements=recorded)
+    return _audited(run, response_elements=recorded)
 
 
 @router.get("/cameras", summary="List your agency's cameras", tags=["cameras"])

@@ -124,13 +124,8 @@ def place_hold_route(body: PlaceHoldRequest) -> dict[str, Any]:
         recorded["holdId"] = hold.hold_id
         return hold_out(hold, now), len(hold.read_ids)
 
-    terms = {
-        "caseNumber": body.case_number,
-        "reason": body.reason,
-        "until": body.until.isoformat(),
-        "readIds": ",".join(body.read_ids),
-        "readCount": len(body.read_ids),
-    }
+    # The door records every body field as sent; the read ids also as one string an auditor can search.
+    terms = {"readIds": ",".join(body.read_ids), "readCount": len(body.read_ids)}
     return _audited(run, parameters=terms, response_elements=recorded)
 
 

@@ -179,7 +179,7 @@ def sign_off_route(batch_id: Annotated[str, Path(pattern=BATCH_ID_PATTERN)], bod
         items = deps.reviews.reviews(user.agency, batch_id)
         return batch_out(signed, items), len(items)
 
-    return _audited(run, parameters={"note": body.note})
+    return _audited(run)
 
 
 @router.post("/reviews/<batch_id>/<item>", summary="Record whether a sampled search was justified", tags=["reviews"])
@@ -203,4 +203,4 @@ def record_review_route(
         )
         return review_out(decided), 1
 
-    return _audited(run, parameters={"justified": body.justified, "notes": body.notes})
+    return _audited(run)

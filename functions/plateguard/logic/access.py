@@ -100,6 +100,15 @@ def authorize(
     route = find_route(method, resource)
     if route is None:
         raise AccessDenied("route_unknown", f"{method} {resource} is not a PlateGuard route")
+    user = account_in_good_standing(caller_arn, users, policy, now)
+    if user.role not in route.roles:
+        raise AccessDenied("role_not_permitted", f"role {user.role.value} may not call {method} {resource}", user)
+    return user
+
+
+def account_in_good_standing(caller_arn: str | None, users: UserDirectory, policy: AccessPolicy, now: datetime) -> User:
+    """The caller's registry entry if its session and account may use the API at all (any route);
+    AccessDenied (with a reason, and the entry when there is one) if not."""
     try:
         identity = resolve_caller(caller_arn, policy.role_names)
     except IdentityRefused as refused:
@@ -129,12 +138,16 @@ def authorize(
         raise AccessDenied(
             "account_inactive", f"account unused for more than {policy.inactivity_disable_days} days", user
         )
-    if user.role not in route.roles:
-        raise AccessDenied("role_not_permitted", f"role {user.role.value} may not call {method} {resource}", user)
     return user
 
 
 # -- account administration (admins, own agency only) ----------------------------------------------
+
+
+def _account_of(arn: str) -> tuple[str, str]:
+    """(partition, account id) of an ARN; empty strings for anything that is not one."""
+    parts = arn.split(":")
+    return (parts[1], parts[4]) if len(parts) > 5 and parts[0] == "arn" else ("", "")
 
 
 def put_user(
@@ -152,6 +165,12 @@ def put_user(
     """Create or update an account of the admin's agency, approved by one of its active supervisors."""
 
     principal_arn = normalize_principal_arn(principal_arn)
+    if _account_of(principal_arn) != _account_of(admin.principal_arn):
+        # Role sessions are trusted only from this deployment's account: an outside principal could never
+        # sign in as the account, and registering it would only let someone squat on the username.
+        raise AccessDenied(
+            "other_account", "principal_arn must be an IAM principal of this deployment's AWS account", admin
+        )
     if principal_arn == admin.principal_arn or username == admin.username:
         raise AccessDenied("self_administration", "admins may not change their own account", admin)
     if approved_by == username:
