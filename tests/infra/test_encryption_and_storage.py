@@ -24,11 +24,12 @@ def test_every_kms_key_is_customer_managed_and_rotates(synth: Synthesized) -> No
     assert keys
     for name, key in keys.items():
         props = key["Properties"]
-        # Then symmetric keys rotate automatically (HMAC keys cannot; the pagination key is one)
+        # Then symmetric keys rotate automatically (HMAC and signing keys cannot: the pagination key is
+        # one, the audit digest key the other)
         if props.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT":
             assert props["EnableKeyRotation"] is True, name
         else:
-            assert props["KeyUsage"] == "GENERATE_VERIFY_MAC", name
+            assert props["KeyUsage"] in ("GENERATE_VERIFY_MAC", "SIGN_VERIFY"), name
 
 
 def test_every_table_uses_a_cmk_pitr_and_on_demand_billing(synth: Synthesized) -> None:
