@@ -24,7 +24,7 @@ from constructs import Construct
 
 from cdk.constructs.cameras import CameraAccess
 from cdk.constructs.function import PlateGuardFunction
-from cdk.constructs.storage import grant_append
+from cdk.constructs.storage import grant_append, grant_lookup
 from plateguard import schema
 from plateguard.logic.identity import role_trust_conditions
 from plateguard.models.routes import ROUTES, Role, routes_for
@@ -87,7 +87,7 @@ class OfficerApi(Construct):
             reserved_concurrency=reserved_concurrency,
         )
         fn = self.function.function
-        tables[schema.READS.logical_id].grant_read_data(fn)
+        grant_lookup(tables[schema.READS.logical_id], fn)
         # PUT /users/{user_id} writes accounts and every call records last activity (inactivity rule).
         grant_append(tables[schema.USERS.logical_id], fn)
         # The audit trail is append-only: conditional PutItem of the next sequence number, no update.
@@ -98,7 +98,7 @@ class OfficerApi(Construct):
         grant_append(tables[schema.HOTLISTS.logical_id], fn)
         # Alerts: list, summarise and record dispositions (conditional UpdateItem); cameras for context.
         grant_append(tables[schema.ALERTS.logical_id], fn)
-        tables[schema.CAMERAS.logical_id].grant_read_data(fn)
+        grant_lookup(tables[schema.CAMERAS.logical_id], fn)
         # Legal holds: supervisors place and release them (records kept, never deleted), and a hold
         # moves each held read's expires_at (UpdateItem on the read; no put, no delete).
         grant_append(tables[schema.HOLDS.logical_id], fn)
@@ -283,7 +283,7 @@ class OfficerApi(Construct):
                         "Action::kms:ReEncrypt*",
                         RegexAppliesTo(regex=r"/^Resource::<ImagesBucket\.Arn>\/crops\/\*$/g"),
                         RegexAppliesTo(regex=r"/^Resource::<AuditBucket\.Arn>\/\*$/g"),
-                        RegexAppliesTo(regex=r"/^Resource::<(ReadsTable|UsersTable)\.Arn>\/index\/\*$/g"),
+                        RegexAppliesTo(regex=r"/^Resource::<(ReadsTable|UsersTable|AuditTable)\.Arn>\/index\/\*$/g"),
                     ],
                 )
             ],

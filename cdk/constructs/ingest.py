@@ -18,7 +18,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from cdk.constructs.function import PlateGuardFunction
-from cdk.constructs.storage import grant_append
+from cdk.constructs.storage import grant_append, grant_lookup
 from plateguard import schema
 
 INGEST_HANDLER = "plateguard.handlers.ingest.handle_ingest_batch"
@@ -107,7 +107,7 @@ class Ingest(Construct):
         for table_spec in (schema.READS, schema.IMAGES, schema.ALERTS):
             grant_append(tables[table_spec.logical_id], fn)
         for table_spec in (schema.CAMERAS, schema.HOTLIST):
-            tables[table_spec.logical_id].grant_read_data(fn)
+            grant_lookup(tables[table_spec.logical_id], fn)
         images_bucket.grant_read(fn, f"{schema.INCOMING_PREFIX}*")
         images_bucket.grant_put(fn, f"{schema.CROPS_PREFIX}*")
         images_bucket.grant_put(fn, f"{schema.QUARANTINE_PREFIX}*")
