@@ -91,8 +91,11 @@ deploy: policy-guard install
 	$(BIN)/plateguard policy check --policy $(POLICY)
 	npx -y aws-cdk@2 deploy PlateGuard -c plateguard:policyFile=$(abspath $(POLICY))
 
+# DATASET: a folder of labelled photos in the OpenALPR benchmark format (images + one .txt each).
+DATASET ?=
 bench: install
-	$(BIN)/python -m benchmarks.recognition ../shared/datasets/openalpr-us-dev
+	@if [ -z "$(DATASET)" ]; then echo "ERROR: make bench DATASET=DIR (labelled photos, OpenALPR benchmark format)" >&2; exit 2; fi
+	$(BIN)/python -m benchmarks.recognition $(DATASET)
 
 bench-hotlist: install
 	$(BIN)/python -m benchmarks.hotlist
