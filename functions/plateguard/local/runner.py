@@ -406,6 +406,11 @@ def _reset_cached_configuration() -> None:
 
     get_users_api_settings.cache_clear()
     get_users_api_dependencies.cache_clear()
+    from plateguard.handlers.jobs import get_digest_dependencies
+    from plateguard.models.job_settings import get_digest_settings
+
+    get_digest_settings.cache_clear()
+    get_digest_dependencies.cache_clear()
     get_cameras_api_settings.cache_clear()
     get_cameras_api_dependencies.cache_clear()
     _described_endpoint.cache_clear()
