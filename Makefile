@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist clean
+.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist bench-audit clean
 
 # constraints.txt pins what the Lambda layers ship (layers/build.py uses it too), so dev, tests and
 # benchmarks run the same onnxruntime/opencv/numpy/pydantic as Lambda.
@@ -99,6 +99,10 @@ bench: install
 
 bench-hotlist: install
 	$(BIN)/python -m benchmarks.hotlist
+
+# 16 concurrent audit writers for 60 s on local mode: requests, refusals, forks, gaps (docs/audit.md).
+bench-audit: install
+	$(BIN)/python -m benchmarks.audit_concurrency --writers 16 --seconds 60
 
 clean:
 	rm -rf $(VENV) cdk.out layers/build .plateguard .pytest_cache .ruff_cache .mypy_cache

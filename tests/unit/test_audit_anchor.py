@@ -326,3 +326,23 @@ def _anchored(trail: Trail, chain: str) -> str:
     body = trail.archive.get(digest_key(1))
     assert body is not None
     return str(json.loads(json.loads(body)["digest"])["chains"][chain]["hash"])
+
+
+def test_the_digest_command_signs_the_next_digest_and_verify_then_counts_it(
+    trail: Trail, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from plateguard.commands.audit import run_digest, run_verify
+
+    args = argparse.Namespace(stack=None, table=TABLE, bucket=BUCKET, digest_key=trail.key, profile=None,
+                              region=REGION, json=False, agency=None, state_dir=tmp_path)  # fmt: skip
+    # Given one more search after the first digest
+    trail.search("GGG777", DIGEST_AT + timedelta(minutes=1))
+    # When `plateguard audit digest` runs
+    assert run_digest(args) == 0
+    assert "audit digest 2: 2 chain(s), written" in capsys.readouterr().out
+    # Then verify passes, anchored by both digests, the new head included
+    assert run_verify(args) == 0
+    assert "audit verify passed: 8 record(s) in 2 chain(s), anchored by 2 signed digest(s)" in capsys.readouterr().out
+    report = trail.verify()
+    assert report.digests.digests == 2 and report.digests.latest is not None
+    assert report.digests.latest.heads[trail.chain()][0] == 7
