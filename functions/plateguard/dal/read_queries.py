@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from plateguard.dal.repositories import camera_pk, read_from_item, read_pk
+from plateguard.dal.repositories import camera_pk, read_pk, readable_read
 from plateguard.dal.tables import ReadItem
 from plateguard.logic.search import Partition
 from plateguard.models.records import PlateReadRecord
@@ -48,11 +48,13 @@ class DynamoReadSource:
             items = ReadItem.by_day.query(f"{agency}#{partition.value}", **options)
             key_names = ("day_pk", "sk", "pk")
         for item in items:
-            # The resume key is this item's own key: a later page starts right after it.
-            yield read_from_item(item), {name: str(getattr(item, name)) for name in key_names}
+            read = readable_read(item)  # an item without expiry is skipped (logged), never returned
+            if read is not None:
+                # The resume key is this item's own key: a later page starts right after it.
+                yield read, {name: str(getattr(item, name)) for name in key_names}
 
     def by_id(self, read_id: str) -> list[PlateReadRecord]:
-        return [read_from_item(item) for item in ReadItem.by_id.query(read_id)]
+        return [read for item in ReadItem.by_id.query(read_id) if (read := readable_read(item)) is not None]
 
 
 class S3CropUrls:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import cast
@@ -40,6 +41,18 @@ def day_pk(agency: str, captured_at: datetime) -> str:
 def _box(values: list[float]) -> tuple[int, int, int, int]:
     x, y, w, h = (int(v) for v in values)
     return x, y, w, h
+
+
+_log = logging.getLogger(__name__)
+
+
+def readable_read(item: ReadItem) -> PlateReadRecord | None:
+    """The read an item holds, or None (logged, never returned) if it has no expiry: a read whose
+    retention cannot be checked must not be served, and must not fail the search it turned up in."""
+    if item.expires_at is None:
+        _log.warning("read item without expires_at skipped: read_id=%s agency=%s", item.read_id, item.agency)
+        return None
+    return read_from_item(item)
 
 
 def read_from_item(item: ReadItem) -> PlateReadRecord:
@@ -179,12 +192,13 @@ class DynamoIngestRepository:
     def reads_for_plate(self, agency: str, plate: str) -> Iterator[PlateReadRecord]:
         """Every stored read of one plate (expired ones included: callers filter on expiry)."""
         for item in ReadItem.query(read_pk(agency, plate)):
-            yield read_from_item(item)
+            if (read := readable_read(item)) is not None:
+                yield read
 
     def reads_for_source(self, source_key: str, read_ids: tuple[str, ...]) -> list[PlateReadRecord]:
         records: list[PlateReadRecord] = []
         for read_id in read_ids:
-            records.extend(read_from_item(item) for item in ReadItem.by_id.query(read_id))
+            records.extend(r for item in ReadItem.by_id.query(read_id) if (r := readable_read(item)) is not None)
         return [r for r in records if r.source_key == source_key]
 
     def get_alert(self, agency: str, alert_id: str) -> Alert | None:

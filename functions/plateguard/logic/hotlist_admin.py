@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from plateguard.logic.plates import is_valid_plate, normalize_plate
+from plateguard.logic.plates import canonical_plate_text, is_valid_plate
 from plateguard.models.errors import PlateGuardError
 from plateguard.models.records import HotListEntry
 
@@ -103,9 +103,10 @@ def build_entry(
     expires: datetime | None = None,
 ) -> HotListEntry:
     """Validate one entry against its list; raise EntryRejected naming the rule it breaks."""
-    normalized = normalize_plate(plate)
+    # The rule searches use: a character a search would refuse is refused here, never stripped.
+    normalized = canonical_plate_text(plate)
     if not is_valid_plate(normalized):
-        raise EntryRejected(f"plate {plate!r} is not 1-10 letters or digits")
+        raise EntryRejected(f"plate {plate!r} is not 1-10 letters or digits (spaces and dashes aside)")
     if state and not _STATE.match(state.strip().upper()):
         raise EntryRejected(f"state {state!r} is not a two-letter code")
     if not reason.strip():

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plateguard.logic.plates import MAX_PLATE_LENGTH
+from plateguard.logic.plates import MAX_PLATE_LENGTH, canonical_plate_text
 
 MAX_PATTERN_LENGTH = 20
-# Spaces and dashes are how plates are written on paper; anything else outside A-Z0-9?* is refused
-# (a plate query is never SQL, a path or markup, so there is nothing to escape, only to reject).
-_SEPARATORS = re.compile(r"[ \-]")
+# Spaces and dashes are dropped (plates.canonical_plate_text, the rule hot lists use too); anything else
+# outside A-Z0-9?* is refused (a plate query is never SQL, a path or markup: nothing to escape, only to reject).
 _PATTERN_CHARS = re.compile(r"^[A-Z0-9?*]+$")
 _STARS = re.compile(r"\*+")
 
@@ -43,7 +42,7 @@ def parse_plate_pattern(raw: str) -> PlatePattern:
     """Normalize a plate or partial-plate query, or raise PatternError saying what is wrong."""
     if len(raw) > MAX_PATTERN_LENGTH * 2:
         raise PatternError(f"plate pattern longer than {MAX_PATTERN_LENGTH} characters")
-    text = _STARS.sub("*", _SEPARATORS.sub("", raw.strip().upper()))
+    text = _STARS.sub("*", canonical_plate_text(raw))
     if not text:
         raise PatternError("plate pattern is empty")
     if len(text) > MAX_PATTERN_LENGTH:
