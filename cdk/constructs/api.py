@@ -283,7 +283,9 @@ class OfficerApi(Construct):
                         "Action::kms:ReEncrypt*",
                         RegexAppliesTo(regex=r"/^Resource::<ImagesBucket\.Arn>\/crops\/\*$/g"),
                         RegexAppliesTo(regex=r"/^Resource::<AuditBucket\.Arn>\/\*$/g"),
-                        RegexAppliesTo(regex=r"/^Resource::<(ReadsTable|UsersTable|AuditTable)\.Arn>\/index\/\*$/g"),
+                        RegexAppliesTo(
+                            regex=r"/^Resource::<(ReadsTable|UsersTable|AuditTable|AlertsTable|HotListTable)\.Arn>\/index\/\*$/g"
+                        ),
                     ],
                 )
             ],

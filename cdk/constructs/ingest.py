@@ -130,7 +130,10 @@ class Ingest(Construct):
                         "Action::kms:GenerateDataKey*",
                         "Action::kms:ReEncrypt*",
                         RegexAppliesTo(regex=r"/^Resource::<ImagesBucket\.Arn>\/(incoming|crops|quarantine)\/\*$/g"),
-                        RegexAppliesTo(regex=r"/^Resource::<ReadsTable\.Arn>\/index\/\*$/g"),
+                        # the retention sweeper's expiry/age indexes come with the swept tables' grants
+                        RegexAppliesTo(
+                            regex=r"/^Resource::<(ReadsTable|AlertsTable|HotListTable|ImagesTable)\.Arn>\/index\/\*$/g"
+                        ),
                     ],
                 ),
             ],

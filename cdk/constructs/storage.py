@@ -31,8 +31,11 @@ def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey, expirin
     policy's shortest retention; registries and the audit trail keep the full 35 days.
     """
 
+    types = spec.key_attribute_types
+
     def attribute(name: str | None) -> dynamodb.Attribute | None:
-        return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING) if name else None
+        kind = dynamodb.AttributeType.NUMBER if types.get(name or "") == "N" else dynamodb.AttributeType.STRING
+        return dynamodb.Attribute(name=name, type=kind) if name else None
 
     table = dynamodb.Table(
         scope,
@@ -55,7 +58,15 @@ def build_table(scope: Construct, spec: schema.TableSpec, key: kms.IKey, expirin
             index_name=index.name,
             partition_key=dynamodb.Attribute(name=index.keys.partition_key, type=dynamodb.AttributeType.STRING),
             sort_key=attribute(index.keys.sort_key),
-            projection_type=dynamodb.ProjectionType.ALL,
+            # A reader-specific index (the sweeper's) projects only what its reader uses.
+            projection_type=(
+                dynamodb.ProjectionType.ALL
+                if index.include is None
+                else dynamodb.ProjectionType.INCLUDE
+                if index.include
+                else dynamodb.ProjectionType.KEYS_ONLY
+            ),
+            non_key_attributes=list(index.include) if index.include else None,
         )
     table.node.default_child.override_logical_id(spec.logical_id)  # type: ignore[union-attr]
     NagSuppressions.add_resource_suppressions(

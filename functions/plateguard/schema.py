@@ -8,6 +8,7 @@ Keep this module free of AWS imports: CDK synthesis and the Lambda runtime both 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,12 @@ class KeySpec:
 
 @dataclass(frozen=True)
 class IndexSpec:
+    """A GSI. `include`: None projects every attribute; a tuple projects the keys and those attributes
+    (empty: keys only), for indexes that serve one reader and should not double the table's storage."""
+
     name: str
     keys: KeySpec
+    include: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class TableSpec:
 
     @property
     def key_attributes(self) -> list[str]:
-        """Every attribute that appears in a key of the table or one of its indexes (all strings)."""
+        """Every attribute that appears in a key of the table or one of its indexes."""
         names: list[str] = []
         for spec in (self.keys, *(index.keys for index in self.indexes)):
             for name in (spec.partition_key, spec.sort_key):
@@ -43,8 +48,43 @@ class TableSpec:
                     names.append(name)
         return names
 
+    @property
+    def key_attribute_types(self) -> dict[str, str]:
+        """DynamoDB type of each key attribute: strings, except the epoch-second numbers of NUMBER_KEYS."""
+        return {name: "N" if name in NUMBER_KEYS else "S" for name in self.key_attributes}
+
 
 TTL_ATTRIBUTE = "expires_at"
+
+# Expiry index (retention sweeper, docs/policy.md "Retention sweeper"): a sparse GSI on every table the
+# sweeper deletes from, partitioned by the hour an item falls due and sorted by its `expires_at`, so a
+# sweep queries only the hours up to now and reads only what is due, whatever else the table holds.
+# An item whose expiry has already passed when it is written (a late upload, a released hold) goes in
+# the hour it is written, which the sweep still covers. The models fill these on every write
+# (plateguard.dal.tables); DynamoDB TTL on `expires_at` stays as the backstop.
+EXPIRY_INDEX = "by-expiry"
+EXPIRY_BUCKET = "expiry_bucket"
+# Age index for objects kept by age (frames and crops): the hour an item was written and its epoch
+# second. The sweeper removes `age_bucket` once the item's objects are destroyed, so an item leaves it.
+AGE_INDEX = "by-age"
+AGE_BUCKET = "age_bucket"
+AGE_SINCE = "age_since"
+NUMBER_KEYS = frozenset({TTL_ATTRIBUTE, AGE_SINCE})
+BUCKET_SECONDS = 3600
+
+
+def time_bucket(epoch: float) -> str:
+    """The hour bucket of an epoch second ("2026-12-02T14"): the partition key of both indexes."""
+    return datetime.fromtimestamp(int(epoch) // BUCKET_SECONDS * BUCKET_SECONDS, UTC).strftime("%Y-%m-%dT%H")
+
+
+def _expiry_index(*include: str) -> IndexSpec:
+    return IndexSpec(EXPIRY_INDEX, KeySpec(EXPIRY_BUCKET, TTL_ATTRIBUTE), include=include)
+
+
+def _age_index(*include: str) -> IndexSpec:
+    return IndexSpec(AGE_INDEX, KeySpec(AGE_BUCKET, AGE_SINCE), include=include)
+
 
 # Reads: one item per plate read. An exact-plate search is one Query on pk = "{agency}#{plate}",
 # its cost proportional to the matches; camera and day indexes serve the windowed searches.
@@ -56,6 +96,8 @@ READS = TableSpec(
         IndexSpec("by-camera", KeySpec("camera_pk", "sk")),  # camera_pk: AGENCY#CAMERA
         IndexSpec("by-day", KeySpec("day_pk", "sk")),  # day_pk: AGENCY#YYYY-MM-DD
         IndexSpec("by-id", KeySpec("read_id")),
+        _expiry_index("read_id", "hit", "crop_key"),
+        _age_index("read_id", "hit", "crop_key"),  # crops, by age
     ),
     ttl_attribute=TTL_ATTRIBUTE,
     description="Plate reads with retention TTL",
@@ -66,6 +108,10 @@ IMAGES = TableSpec(
     logical_id="ImagesTable",
     env_var="IMAGES_TABLE_NAME",
     keys=KeySpec("source_key"),
+    indexes=(
+        _expiry_index("object_key", "quarantine_key", "read_ids"),
+        _age_index("object_key", "quarantine_key", "read_ids"),  # frames, by age
+    ),
     ttl_attribute=TTL_ATTRIBUTE,
     description="Outcome of every uploaded image",
 )
@@ -81,6 +127,7 @@ HOTLIST = TableSpec(
     logical_id="HotListTable",
     env_var="HOTLIST_TABLE_NAME",
     keys=KeySpec("agency", "entry_key"),  # entry_key: LIST#PLATE
+    indexes=(_expiry_index(),),
     ttl_attribute=TTL_ATTRIBUTE,
     description="Hot-list entries per agency",
 )
@@ -89,6 +136,7 @@ ALERTS = TableSpec(
     logical_id="AlertsTable",
     env_var="ALERTS_TABLE_NAME",
     keys=KeySpec("agency", "alert_id"),
+    indexes=(_expiry_index("read_id"),),
     ttl_attribute=TTL_ATTRIBUTE,
     description="Hot-list alerts raised from reads",
 )

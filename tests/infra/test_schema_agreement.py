@@ -35,9 +35,18 @@ def test_table_keys_indexes_and_ttl_match_the_schema(synth: Synthesized, spec: s
     # And the GSIs are the spec's, by name and keys, nothing more
     indexes = {gsi["IndexName"]: _keys(gsi["KeySchema"]) for gsi in props.get("GlobalSecondaryIndexes", [])}
     assert indexes == {i.name: (i.keys.partition_key, i.keys.sort_key) for i in spec.indexes}
-    # And every key attribute is declared as a string, and only those
+    # And every key attribute is declared with the spec's type (strings; epoch seconds as numbers), only those
     declared = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    assert declared == dict.fromkeys(spec.key_attributes, "S")
+    assert declared == spec.key_attribute_types
+    # And each index projects what the spec says (all, or keys plus the listed attributes)
+    projections = {gsi["IndexName"]: gsi["Projection"] for gsi in props.get("GlobalSecondaryIndexes", [])}
+    for index in spec.indexes:
+        projected = projections[index.name]
+        if index.include is None:
+            assert projected["ProjectionType"] == "ALL"
+        else:
+            assert sorted(projected.get("NonKeyAttributes", [])) == sorted(index.include)
+            assert projected["ProjectionType"] == ("INCLUDE" if index.include else "KEYS_ONLY")
     # And the TTL attribute is the spec's (or TTL is off)
     ttl = props.get("TimeToLiveSpecification")
     if spec.ttl_attribute is None:

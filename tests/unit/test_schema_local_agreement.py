@@ -23,6 +23,11 @@ def test_local_create_table_arguments_follow_the_schema(spec: schema.TableSpec) 
         i.name: {k: v for k, v in (("HASH", i.keys.partition_key), ("RANGE", i.keys.sort_key)) if v}
         for i in spec.indexes
     }
+    declared = {a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]}
+    assert declared == spec.key_attribute_types
+    projections = {gsi["IndexName"]: gsi["Projection"] for gsi in definition.get("GlobalSecondaryIndexes", [])}
+    for index in spec.indexes:
+        assert sorted(projections[index.name].get("NonKeyAttributes", [])) == sorted(index.include or ())
 
 
 @pytest.mark.parametrize("logical_id", sorted(MODELS_BY_TABLE))
@@ -39,6 +44,9 @@ def test_pynamodb_models_use_the_schema_keys_indexes_and_ttl(logical_id: str) ->
     for index_spec in spec.indexes:
         for key in (index_spec.keys.partition_key, index_spec.keys.sort_key):
             assert key is None or key in attributes
+            # A number key in the schema is a number in the model (and a string a string)
+            if key:
+                assert attributes[key].attr_type == spec.key_attribute_types[key]
     if spec.ttl_attribute:
         assert spec.ttl_attribute in attributes
 

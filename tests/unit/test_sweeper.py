@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +16,14 @@ from moto import mock_aws
 from plateguard.dal.holds import DynamoHoldStore
 from plateguard.dal.repositories import DynamoIngestRepository
 from plateguard.dal.sweeper_store import DESTRUCTION_LOG_PREFIX, DynamoSweepStore, S3DestructionLog, S3SweepObjects
-from plateguard.dal.tables import AlertItem, HotListItem, ReadItem, bind_tables
+from plateguard.dal import tables
+from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem, bind_tables
 from plateguard.local.provision import LocalResources, provision
 from plateguard.logic.holds import ActiveHolds, HoldError, place_hold, release_hold
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep
 from plateguard.models.records import Alert, HotListEntry, PlateReadRecord
+from plateguard.schema import time_bucket
 
 REGION = "us-west-2"
 AGENCY = "demo-pd"
@@ -35,8 +37,10 @@ class World:
     repository: DynamoIngestRepository
     holds: DynamoHoldStore
     log: S3DestructionLog
+    now: datetime = field(default=NOW)  # the scenario's moment: writes stamp their index keys with it
 
     def deps(self, now: datetime = NOW, **limits: Any) -> SweeperDependencies:
+        self.now = now  # time only moves forward: whatever is written next is written then
         return SweeperDependencies(
             store=DynamoSweepStore(),
             objects=S3SweepObjects(self.s3, self.resources.images_bucket),
@@ -46,10 +50,12 @@ class World:
             clock=lambda: now,
         )
 
-    def put_read(self, plate: str, captured_at: datetime, retention_days: float, hit: bool = False) -> PlateReadRecord:
+    def put_read(
+        self, plate: str, captured_at: datetime, retention_days: float, hit: bool = False, camera: str = "cam-1"
+    ) -> PlateReadRecord:
         read_id = uuid.uuid4().hex[:24]
-        crop_key = f"crops/{AGENCY}/cam-1/{read_id}.jpg"
-        source_key = f"incoming/{AGENCY}/cam-1/{captured_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4()}.jpg"
+        crop_key = f"crops/{AGENCY}/{camera}/{read_id}.jpg"
+        source_key = f"incoming/{AGENCY}/{camera}/{captured_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4()}.jpg"
         record = PlateReadRecord(
             read_id=read_id,
             agency=AGENCY,
@@ -71,6 +77,16 @@ class World:
             expires_at=expires_at_epoch(captured_at, retention_days),
         )
         self.repository.put_read(record)
+        # As ingest does: the frame's outcome record, which the frame lives no longer than
+        ImageItem(
+            source_key,
+            outcome="reads_stored",
+            processed_at=self.now,
+            agency=AGENCY,
+            camera_id=camera,
+            read_ids=[read_id],
+            expires_at=record.expires_at,
+        ).save()
         bucket = self.resources.images_bucket
         for version in (b"crop-v1", b"crop-v2"):  # a versioned bucket: both versions must go
             self.s3.put_object(Bucket=bucket, Key=crop_key, Body=version)
@@ -104,9 +120,11 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         resources = provision(clients, REGION, prefix=f"pg-{uuid.uuid4().hex[:6]}")
         bind_tables(resources.table_names, region=REGION, host=None)
         s3 = clients["s3"]
-        yield World(
+        world = World(
             resources, s3, DynamoIngestRepository(), DynamoHoldStore(), S3DestructionLog(s3, resources.audit_bucket)
         )
+        monkeypatch.setattr(tables, "write_clock", lambda: world.now.timestamp())
+        yield world
 
 
 def test_sweeper_deletes_exactly_the_expired_reads_and_their_crops_and_logs_them(world: World) -> None:
@@ -149,7 +167,7 @@ def test_held_reads_survive_the_sweeper_until_the_hold_is_released(world: World)
         now=NOW,
     )
     # When the sweeper runs after both would have expired
-    later = NOW + timedelta(days=2)
+    later = NOW + timedelta(days=1, hours=1)
     report = sweep(world.deps(later))
     # Then the held read and its crop survive, the other is destroyed
     assert world.read_ids() == {held.read_id}
@@ -180,7 +198,7 @@ def test_sweeper_skips_reads_of_an_active_hold_even_if_their_expiry_was_not_exte
         now=NOW - timedelta(days=3),
     )
     ReadItem(*next(iter([(i.pk, i.sk) for i in ReadItem.scan()]))).update(
-        actions=[ReadItem.expires_at.set(read.expires_at)]
+        actions=[ReadItem.expires_at.set(read.expires_at), ReadItem.expiry_bucket.set(time_bucket(NOW.timestamp()))]
     )
     # When the sweeper runs / Then the read survives and the skip is counted
     report = sweep(world.deps())
@@ -203,7 +221,7 @@ def test_a_hold_that_ends_lets_normal_retention_resume(world: World) -> None:
     )
     sweep(world.deps(NOW + timedelta(days=4)))
     assert world.read_ids() == {read.read_id}
-    sweep(world.deps(NOW + timedelta(days=6)))
+    sweep(world.deps(NOW + timedelta(days=5, hours=1)))
     assert world.read_ids() == set()
 
 
@@ -284,8 +302,8 @@ def test_object_pass_destroys_aged_images_and_crops_but_keeps_a_live_hit_reads_c
     # Given a hit read kept a year and a non-hit read kept 30 days, both with crops and frames
     hit = world.put_read("5HIT111", NOW, 365, hit=True)
     miss = world.put_read("5MIS222", NOW, 30)
-    # When the sweeper runs 2 days later with images and crops kept 1 day
-    sweep(world.deps(NOW + timedelta(days=2), images=timedelta(days=1), crops=timedelta(days=1)))
+    # When the sweeper runs a day and an hour later with images and crops kept 1 day
+    sweep(world.deps(NOW + timedelta(days=1, hours=1), images=timedelta(days=1), crops=timedelta(days=1)))
     # Then frames are gone, the non-hit crop is gone, the live hit read keeps its crop
     assert world.versions(hit.source_key) == 0 and world.versions(miss.source_key) == 0
     assert world.versions(miss.crop_key) == 0

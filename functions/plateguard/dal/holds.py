@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import cast
 
+from plateguard.dal import tables
 from plateguard.dal.tables import HoldItem, ReadItem
 from plateguard.logic.holds import HeldRead, HoldStatus, LegalHold
+from plateguard.schema import time_bucket
 
 
 def _hold(item: HoldItem) -> LegalHold:
@@ -72,4 +74,8 @@ class DynamoHoldStore:
         # The index copy may lag; the update goes to the base item by its primary key.
         item = self._read_item(read_id)
         if item is not None:
-            ReadItem(item.pk, item.sk).update(actions=[ReadItem.expires_at.set(expires_at)])
+            # The expiry index moves with the expiry: a hold's end (or a restored expiry) is swept in its hour.
+            bucket = time_bucket(max(expires_at, tables.write_clock()))
+            ReadItem(item.pk, item.sk).update(
+                actions=[ReadItem.expires_at.set(expires_at), ReadItem.expiry_bucket.set(bucket)]
+            )

@@ -1,19 +1,21 @@
-"""Storage side of the retention sweeper: expired DynamoDB items, aged S3 objects, the destruction log."""
+"""Storage side of the retention sweeper: the expiry and age indexes, object destruction, the destruction log.
+
+Every read here is a Query of one hour of an index (plateguard.schema EXPIRY_INDEX, AGE_INDEX) for what
+is due: nothing is scanned and no bucket is listed, so a sweep's cost follows what falls due.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
 from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem
-from plateguard.logic.sweeper import AgedObject, ExpiredItem
-from plateguard.schema import CROPS_PREFIX, INCOMING_PREFIX, QUARANTINE_PREFIX
+from plateguard.logic.sweeper import AgedItem, ExpiredItem
 
 DESTRUCTION_LOG_PREFIX = "_destruction/"  # in the audit bucket, beside the per-agency audit chains
 _MODELS: dict[str, type[Model]] = {
@@ -22,39 +24,54 @@ _MODELS: dict[str, type[Model]] = {
     "hotlist_entries": HotListItem,
     "image_records": ImageItem,
 }
-_OBJECT_PREFIXES = {"images": (INCOMING_PREFIX, QUARANTINE_PREFIX), "crops": (CROPS_PREFIX,)}
 
 
-def _expired_item(source: str, item: Any) -> ExpiredItem:
-    expires_at = int(item.expires_at)
+def _key(model: type[Model], item: Any) -> tuple[Any, ...]:
+    """The item's primary key (whatever the table's key is: the index projects it)."""
+    names = [model._hash_keyname, model._range_keyname]
+    return tuple(getattr(item, name) for name in names if name)
+
+
+def _frame_objects(item: Any) -> tuple[str, ...]:
+    """The frame an image-outcome record is about (its object key) and its quarantine copy, if any."""
+    frame = getattr(item, "object_key", None) or item.source_key
+    return tuple(key for key in (frame, item.quarantine_key) if key)
+
+
+def _expired_item(source: str, model: type[Model], item: Any) -> ExpiredItem:
+    key, expires_at = _key(model, item), int(item.expires_at)
     if source == "reads":
-        return ExpiredItem(
-            source,
-            "hit_reads" if item.hit else "non_hit_reads",
-            (item.pk, item.sk),
-            expires_at,
-            read_ids=(item.read_id,),
-            objects=(item.crop_key,),
-        )
+        item_class = "hit_reads" if item.hit else "non_hit_reads"
+        return ExpiredItem(source, item_class, key, expires_at, read_ids=(item.read_id,), objects=(item.crop_key,))
     if source == "alerts":
-        return ExpiredItem(source, "alerts", (item.agency, item.alert_id), expires_at, read_ids=(item.read_id,))
+        return ExpiredItem(source, "alerts", key, expires_at, read_ids=(item.read_id,))
     if source == "hotlist_entries":
-        return ExpiredItem(source, "hotlist_entries", (item.agency, item.entry_key), expires_at)
-    return ExpiredItem(source, "image_records", (item.source_key,), expires_at, read_ids=tuple(item.read_ids or ()))
+        return ExpiredItem(source, "hotlist_entries", key, expires_at)
+    # A frame never outlives the record of what became of it: the record's deletion takes it too.
+    read_ids = tuple(item.read_ids or ())
+    return ExpiredItem(source, "image_records", key, expires_at, read_ids=read_ids, objects=_frame_objects(item))
+
+
+def _aged_item(source: str, model: type[Model], item: Any) -> AgedItem:
+    key, since = _key(model, item), int(item.age_since)
+    if source == "reads":
+        return AgedItem(source, key, since, (item.crop_key,), read_ids=(item.read_id,), hit=bool(item.hit))
+    return AgedItem(source, key, since, _frame_objects(item), read_ids=tuple(item.read_ids or ()))
 
 
 class DynamoSweepStore:
-    """Implements plateguard.logic.sweeper.SweepStore with pynamodb."""
+    """Implements plateguard.logic.sweeper.SweepStore with pynamodb, on the tables' sweeper indexes."""
 
-    def expired(self, source: str, now_epoch: int, limit: int, cursor: Any) -> tuple[list[ExpiredItem], Any]:
+    def due(self, source: str, bucket: str, now_epoch: int, limit: int, cursor: Any) -> tuple[list[ExpiredItem], Any]:
         model = _MODELS[source]
-        results = model.scan(
+        results = model.by_expiry.query(  # type: ignore[attr-defined]
+            bucket,
             model.expires_at <= now_epoch,  # type: ignore[attr-defined]
             limit=limit,
             page_size=limit,
             last_evaluated_key=cursor,
         )
-        items = [_expired_item(source, item) for item in results]
+        items = [_expired_item(source, model, item) for item in results]
         return items, results.last_evaluated_key
 
     def delete(self, items: list[ExpiredItem], now_epoch: int) -> list[ExpiredItem]:
@@ -62,7 +79,7 @@ class DynamoSweepStore:
         for item in items:
             model = _MODELS[item.source]
             try:
-                # Conditional: an item whose expiry moved since the scan (a legal hold) is left alone.
+                # Conditional: an item whose expiry moved since the query (a legal hold) is left alone.
                 model(*item.key).delete(condition=model.expires_at <= now_epoch)  # type: ignore[attr-defined]
             except DeleteError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -71,62 +88,51 @@ class DynamoSweepStore:
             deleted.append(item)
         return deleted
 
-    def live_hit_read_ids(self, read_ids: Iterable[str], now_epoch: int) -> set[str]:
-        live: set[str] = set()
-        for read_id in read_ids:
-            for item in ReadItem.by_id.query(read_id):
-                if item.hit and int(item.expires_at) > now_epoch:
-                    live.add(read_id)
-        return live
+    def aged(self, source: str, bucket: str, cutoff_epoch: int, limit: int, cursor: Any) -> tuple[list[AgedItem], Any]:
+        model = _MODELS[source]
+        results = model.by_age.query(  # type: ignore[attr-defined]
+            bucket,
+            model.age_since <= cutoff_epoch,  # type: ignore[attr-defined]
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=cursor,
+        )
+        items = [_aged_item(source, model, item) for item in results]
+        return items, results.last_evaluated_key
 
-
-def _crop_read_id(key: str) -> str | None:
-    # crops/{agency}/{camera}/{read_id}.jpg (plateguard.logic.ingest)
-    name = key.rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] or None
+    def done_aging(self, items: list[AgedItem]) -> None:
+        """Take each item out of the age index (its objects are gone, or go with it): the index is sparse."""
+        for item in items:
+            model = _MODELS[item.source]
+            bucket = model.age_bucket  # type: ignore[attr-defined]
+            try:
+                # Conditional: never recreate an item the items pass deleted meanwhile.
+                model(*item.key).update(actions=[bucket.remove()], condition=bucket.exists())
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
 
 
 class S3SweepObjects:
-    """Implements plateguard.logic.sweeper.ObjectStore on the images bucket (versioned)."""
+    """Implements plateguard.logic.sweeper.ObjectStore on the images bucket (versioned), by key."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
 
-    def aged(self, object_class: str, cutoff: datetime, limit: int, cursor: Any) -> tuple[list[AgedObject], Any]:
-        prefixes = _OBJECT_PREFIXES[object_class]
-        index, token = cursor or (0, None)
-        args: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefixes[index], "MaxKeys": limit}
-        if token:
-            args["ContinuationToken"] = token
-        page = self._s3.list_objects_v2(**args)
-        found = [
-            AgedObject(
-                obj["Key"],
-                obj["LastModified"],
-                _crop_read_id(obj["Key"]) if object_class == "crops" else None,
-            )
-            for obj in page.get("Contents", [])
-            if obj["LastModified"] <= cutoff
-        ]
-        if page.get("IsTruncated"):
-            return found, (index, page["NextContinuationToken"])
-        return found, ((index + 1, None) if index + 1 < len(prefixes) else None)
-
     def destroy(self, keys: list[str]) -> None:
         """Delete every version and delete marker, so a versioned bucket keeps nothing to restore."""
-        for key in keys:
-            targets: list[dict[str, str]] = []
+        targets: list[dict[str, str]] = []
+        for key in dict.fromkeys(keys):  # a frame several reads came from is named once
             for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=key):
                 for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
                     if version["Key"] == key:
                         targets.append({"Key": key, "VersionId": version["VersionId"]})
-            if not targets:
-                targets = [{"Key": key}]
-            for start in range(0, len(targets), 1000):
-                self._s3.delete_objects(
-                    Bucket=self._bucket, Delete={"Objects": targets[start : start + 1000], "Quiet": True}
-                )
+        # Nothing found: nothing to delete (a plain delete would only add a delete marker).
+        for start in range(0, len(targets), 1000):
+            self._s3.delete_objects(
+                Bucket=self._bucket, Delete={"Objects": targets[start : start + 1000], "Quiet": True}
+            )
 
 
 class S3DestructionLog:

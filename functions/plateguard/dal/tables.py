@@ -5,6 +5,9 @@ Table names are bound at run time (`bind_tables`) from settings, never at import
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -13,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection, Projection
 from pynamodb.models import Model
 
 from plateguard import schema
@@ -23,6 +26,55 @@ class _Unbound:
     table_name = "unbound"
     region = "us-west-2"
     host: str | None = None
+
+
+def _projection(spec: schema.TableSpec, index_name: str) -> Projection:
+    index = next(i for i in spec.indexes if i.name == index_name)
+    if index.include is None:
+        return AllProjection()
+    return IncludeProjection(list(index.include)) if index.include else KeysOnlyProjection()
+
+
+def write_clock() -> float:
+    """Seconds since the epoch at a write: the index keys' "now" (tests replace it with their clock)."""
+    return time.time()
+
+
+class _SweepIndexed:
+    """Fills the retention sweeper's index keys (plateguard.schema EXPIRY_INDEX, AGE_INDEX) on every write,
+    put or batch put, so no writer can forget them: the hour the item falls due (or the hour of writing,
+    when its expiry has already passed), and for age-indexed tables the hour and second it was written."""
+
+    _age_indexed = False
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        now = write_clock()
+        expires = getattr(self, schema.TTL_ATTRIBUTE, None)
+        if expires is not None:
+            setattr(self, schema.EXPIRY_BUCKET, schema.time_bucket(max(float(expires), now)))
+        if self._age_indexed and getattr(self, schema.AGE_SINCE, None) is None:
+            setattr(self, schema.AGE_SINCE, int(now))
+            setattr(self, schema.AGE_BUCKET, schema.time_bucket(now))
+        result: dict[str, dict[str, Any]] = super().serialize(null_check)  # type: ignore[misc]
+        return result
+
+
+class ReadsByExpiry(GlobalSecondaryIndex["ReadItem"]):
+    class Meta:
+        index_name = schema.EXPIRY_INDEX
+        projection = _projection(schema.READS, schema.EXPIRY_INDEX)
+
+    expiry_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class ReadsByAge(GlobalSecondaryIndex["ReadItem"]):
+    class Meta:
+        index_name = schema.AGE_INDEX
+        projection = _projection(schema.READS, schema.AGE_INDEX)
+
+    age_bucket = UnicodeAttribute(hash_key=True)
+    age_since = NumberAttribute(range_key=True)
 
 
 class ReadsByCamera(GlobalSecondaryIndex["ReadItem"]):
@@ -51,9 +103,11 @@ class ReadsById(GlobalSecondaryIndex["ReadItem"]):
     read_id = UnicodeAttribute(hash_key=True)
 
 
-class ReadItem(Model):
+class ReadItem(_SweepIndexed, Model):
     class Meta(_Unbound):
         pass
+
+    _age_indexed = True  # crops are kept by age
 
     pk = UnicodeAttribute(hash_key=True)  # AGENCY#PLATE
     sk = UnicodeAttribute(range_key=True)  # CAPTURED_AT#READ_ID
@@ -77,15 +131,40 @@ class ReadItem(Model):
     low_confidence = BooleanAttribute(default=False)
     hit = BooleanAttribute(default=False)
     expires_at = NumberAttribute()
+    expiry_bucket = UnicodeAttribute(null=True)
+    age_bucket = UnicodeAttribute(null=True)  # removed by the sweeper once the crop's age pass is done
+    age_since = NumberAttribute(null=True)
 
     by_camera = ReadsByCamera()
     by_day = ReadsByDay()
     by_id = ReadsById()
+    by_expiry = ReadsByExpiry()
+    by_age = ReadsByAge()
 
 
-class ImageItem(Model):
+class ImagesByExpiry(GlobalSecondaryIndex["ImageItem"]):
+    class Meta:
+        index_name = schema.EXPIRY_INDEX
+        projection = _projection(schema.IMAGES, schema.EXPIRY_INDEX)
+
+    expiry_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class ImagesByAge(GlobalSecondaryIndex["ImageItem"]):
+    class Meta:
+        index_name = schema.AGE_INDEX
+        projection = _projection(schema.IMAGES, schema.AGE_INDEX)
+
+    age_bucket = UnicodeAttribute(hash_key=True)
+    age_since = NumberAttribute(range_key=True)
+
+
+class ImageItem(_SweepIndexed, Model):
     class Meta(_Unbound):
         pass
+
+    _age_indexed = True  # frames are kept by age
 
     source_key = UnicodeAttribute(hash_key=True)
     outcome = UnicodeAttribute()
@@ -98,6 +177,12 @@ class ImageItem(Model):
     read_ids = ListAttribute(of=UnicodeAttribute, default=list)
     alert_ids = ListAttribute(of=UnicodeAttribute, default=list)
     expires_at = NumberAttribute()
+    expiry_bucket = UnicodeAttribute(null=True)
+    age_bucket = UnicodeAttribute(null=True)  # removed by the sweeper once the frame's age pass is done
+    age_since = NumberAttribute(null=True)
+
+    by_expiry = ImagesByExpiry()
+    by_age = ImagesByAge()
 
 
 class CameraItem(Model):
@@ -120,7 +205,16 @@ class CameraItem(Model):
     retired_by = UnicodeAttribute(null=True)
 
 
-class HotListItem(Model):
+class HotListByExpiry(GlobalSecondaryIndex["HotListItem"]):
+    class Meta:
+        index_name = schema.EXPIRY_INDEX
+        projection = _projection(schema.HOTLIST, schema.EXPIRY_INDEX)
+
+    expiry_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class HotListItem(_SweepIndexed, Model):
     class Meta(_Unbound):
         pass
 
@@ -136,9 +230,21 @@ class HotListItem(Model):
     entered_by = UnicodeAttribute(null=True)
     entered_at = NumberAttribute(null=True)
     expires_at = NumberAttribute()
+    expiry_bucket = UnicodeAttribute(null=True)
+
+    by_expiry = HotListByExpiry()
 
 
-class AlertItem(Model):
+class AlertsByExpiry(GlobalSecondaryIndex["AlertItem"]):
+    class Meta:
+        index_name = schema.EXPIRY_INDEX
+        projection = _projection(schema.ALERTS, schema.EXPIRY_INDEX)
+
+    expiry_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class AlertItem(_SweepIndexed, Model):
     class Meta(_Unbound):
         pass
 
@@ -168,6 +274,9 @@ class AlertItem(Model):
     disposition_version = NumberAttribute(default=0)  # optimistic lock: one writer per change
     last_repeat_read_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
+    expiry_bucket = UnicodeAttribute(null=True)
+
+    by_expiry = AlertsByExpiry()
 
 
 class UsersByAgency(GlobalSecondaryIndex["UserItem"]):

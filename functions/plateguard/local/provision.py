@@ -123,7 +123,7 @@ def provision_camera_identity(
 
 
 def table_definition(spec: schema.TableSpec, name: str) -> dict[str, Any]:
-    """CreateTable arguments for a TableSpec (all key attributes are strings)."""
+    """CreateTable arguments for a TableSpec (key attribute types and index projections from the spec)."""
 
     def key_schema(keys: schema.KeySpec) -> list[dict[str, str]]:
         result = [{"AttributeName": keys.partition_key, "KeyType": "HASH"}]
@@ -135,11 +135,19 @@ def table_definition(spec: schema.TableSpec, name: str) -> dict[str, Any]:
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": key_schema(spec.keys),
-        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in spec.key_attributes],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": t} for a, t in spec.key_attribute_types.items()],
     }
+
+    def projection(index: schema.IndexSpec) -> dict[str, Any]:
+        if index.include is None:
+            return {"ProjectionType": "ALL"}
+        if not index.include:
+            return {"ProjectionType": "KEYS_ONLY"}
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.include)}
+
     if spec.indexes:
         definition["GlobalSecondaryIndexes"] = [
-            {"IndexName": index.name, "KeySchema": key_schema(index.keys), "Projection": {"ProjectionType": "ALL"}}
+            {"IndexName": index.name, "KeySchema": key_schema(index.keys), "Projection": projection(index)}
             for index in spec.indexes
         ]
     return definition

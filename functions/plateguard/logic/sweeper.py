@@ -2,16 +2,26 @@
 
 TTL deletes items up to ~48 h after expiry and lifecycle rules run once a day; the sweeper deletes
 expired items explicitly, in bounded batches, on a fixed schedule, and writes a destruction log
-(class, count, oldest item's lateness) that never contains a plate. Items under an active legal
-hold are skipped. Every reader already refuses expired items, so a late sweep never serves one.
+(class, count, lateness) that never contains a plate. Items under an active legal hold are skipped.
+Every reader already refuses expired items, so a late sweep never serves one.
+
+Its cost follows what falls due, not what is stored: each swept table has an expiry index partitioned
+by the hour an item falls due (plateguard.schema EXPIRY_INDEX), and frames and crops, kept by age, an
+age index by the hour they were written (AGE_INDEX). A sweep queries the hours up to now (the current
+one and SWEEP_LOOKBACK_HOURS before it, plus SAMPLED_OLDER_HOURS older ones in rotation) for items due,
+deletes them with the objects they reference (a read's crop, a record's frame), and then checks the
+same hours for anything due still stored: the lateness it logs covers every item that should be gone
+in those hours, not only what it deleted. Nothing is listed or scanned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from plateguard.schema import BUCKET_SECONDS, time_bucket
 
 # Schedule: the standard interval, and a one-minute interval when any class is kept for minutes
 # (New Hampshire's 3 minutes). The rendered policy prints these numbers.
@@ -22,10 +32,22 @@ FAST_SWEEP_BELOW = timedelta(days=1)
 # leaves the rest to the next run (the log says so), so one run never exceeds its Lambda timeout.
 SWEEP_BATCH_SIZE = 100
 SWEEP_MAX_BATCHES = 50
+# Hours of the index every run covers behind the current one: an item stays in reach this long after
+# its hour ends (many runs, at either interval), which covers a sweeper outage of that length.
+SWEEP_LOOKBACK_HOURS = 6
+# Older hours (up to TTL's ~48 h horizon) each run also checks and sweeps, a different pair each
+# run: anything left behind there (an outage longer than the lookback) is found, deleted and
+# reported late, at the cost of two empty queries per table when nothing is.
+SAMPLED_OLDER_HOURS = 2
+LATE_CHECK_HOURS = 48
+# The check reads at most this many due items per hour (held ones are skipped over; lateness comes
+# from the oldest, first in the index's order).
+LATE_CHECK_LIMIT = 25
 # Below this non-hit retention, ingest should not persist non-hit reads at all (see docs/policy.md).
 PERSIST_NON_HITS_AT_LEAST = timedelta(hours=1)
 
-# Item classes in DynamoDB (expiry in `expires_at`) and object classes in S3 (expiry by age).
+# Item classes in DynamoDB (expiry in `expires_at`) and object classes kept by age, with the table
+# whose age index lists them (frames: image-outcome records; crops: reads).
 ITEM_SOURCES = ("reads", "alerts", "hotlist_entries", "image_records")
 SOURCE_CLASSES = {
     "reads": ("non_hit_reads", "hit_reads"),
@@ -34,10 +56,49 @@ SOURCE_CLASSES = {
     "image_records": ("image_records",),
 }
 OBJECT_CLASSES = ("images", "crops")
+AGE_SOURCES = {"images": "image_records", "crops": "reads"}
 
 
 def sweep_interval_seconds(shortest_retention: timedelta) -> int:
     return FAST_SWEEP_INTERVAL_SECONDS if shortest_retention < FAST_SWEEP_BELOW else SWEEP_INTERVAL_SECONDS
+
+
+def sweep_buckets(moment: datetime, run: int) -> list[str]:
+    """The index hours one run covers for items due by `moment`, oldest first: SAMPLED_OLDER_HOURS
+    older hours (rotating with `run` over LATE_CHECK_HOURS), then the lookback, then `moment`'s own."""
+    epoch = moment.timestamp()
+    older = [
+        SWEEP_LOOKBACK_HOURS + 1 + (run * SAMPLED_OLDER_HOURS + i) % LATE_CHECK_HOURS
+        for i in range(SAMPLED_OLDER_HOURS)
+    ]
+    hours = sorted(set(older), reverse=True) + list(range(SWEEP_LOOKBACK_HOURS, -1, -1))
+    return [time_bucket(epoch - hours_back * BUCKET_SECONDS) for hours_back in hours]
+
+
+_T = TypeVar("_T")
+
+
+def _pages(
+    fetch: Callable[[str, Any], tuple[list[_T], Any]], buckets: list[str], max_batches: int
+) -> Iterator[list[_T]]:
+    """Every page of due items in `buckets`, oldest hour first, up to `max_batches` non-empty pages;
+    raises _BoundReached when items may remain (the next run continues)."""
+    batches = 0
+    for bucket in buckets:
+        cursor: Any = None
+        while True:
+            if batches >= max_batches:
+                raise _BoundReached
+            items, cursor = fetch(bucket, cursor)
+            if items:  # an empty hour costs one query, never a batch of the bound
+                batches += 1
+                yield items
+            if cursor is None:
+                break
+
+
+class _BoundReached(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -53,20 +114,29 @@ class ExpiredItem:
 
 
 @dataclass(frozen=True)
-class AgedObject:
-    key: str
-    last_modified: datetime
-    read_id: str | None = None  # for crops: the read it was cut from
+class AgedItem:
+    """An item in an age index: its objects (a read's crop, a record's frame) age from `since`."""
+
+    source: str
+    key: Any
+    since: int
+    objects: tuple[str, ...]
+    read_ids: tuple[str, ...] = ()
+    hit: bool = False  # a hit read's crop stays as long as the read: the read's deletion takes it
 
 
 class SweepStore(Protocol):
-    def expired(self, source: str, now_epoch: int, limit: int, cursor: Any) -> tuple[list[ExpiredItem], Any]: ...
+    def due(
+        self, source: str, bucket: str, now_epoch: int, limit: int, cursor: Any
+    ) -> tuple[list[ExpiredItem], Any]: ...
     def delete(self, items: list[ExpiredItem], now_epoch: int) -> list[ExpiredItem]: ...
-    def live_hit_read_ids(self, read_ids: Iterable[str], now_epoch: int) -> set[str]: ...
+    def aged(
+        self, source: str, bucket: str, cutoff_epoch: int, limit: int, cursor: Any
+    ) -> tuple[list[AgedItem], Any]: ...
+    def done_aging(self, items: list[AgedItem]) -> None: ...  # out of the age index: objects handled
 
 
 class ObjectStore(Protocol):
-    def aged(self, object_class: str, cutoff: datetime, limit: int, cursor: Any) -> tuple[list[AgedObject], Any]: ...
     def destroy(self, keys: list[str]) -> None: ...  # every version, so nothing is left to restore
 
 
@@ -74,6 +144,9 @@ class ObjectStore(Protocol):
 class HeldSet:
     read_ids: frozenset[str] = frozenset()
     object_keys: frozenset[str] = frozenset()
+
+    def covers(self, read_ids: tuple[str, ...], objects: tuple[str, ...] = ()) -> bool:
+        return bool(self.read_ids.intersection(read_ids) or self.object_keys.intersection(objects))
 
 
 class HoldSource(Protocol):
@@ -98,12 +171,18 @@ class SweepLimits:
 class ClassResult:
     deleted: int = 0
     held_skipped: int = 0
-    oldest_lateness_seconds: float = 0.0
+    oldest_lateness_seconds: float = 0.0  # of what this run deleted
+    # Of the oldest item due and not held that is still stored after this run (the late-deletion
+    # alarm's input, with the above): non-zero means something that should be gone is not.
+    remaining_lateness_seconds: float = 0.0
     complete: bool = True  # False: the batch bound was reached and items remain for the next run
 
     def note(self, lateness: float) -> None:
         self.deleted += 1
         self.oldest_lateness_seconds = max(self.oldest_lateness_seconds, lateness)
+
+    def still_due(self, lateness: float) -> None:
+        self.remaining_lateness_seconds = max(self.remaining_lateness_seconds, lateness)
 
 
 @dataclass
@@ -111,9 +190,18 @@ class DestructionReport:
     started_at: datetime
     finished_at: datetime | None = None
     classes: dict[str, ClassResult] = field(default_factory=dict)
+    items_read: int = 0  # index entries read by the sweep and its check: proportional to what is due
 
     def result(self, name: str) -> ClassResult:
         return self.classes.setdefault(name, ClassResult())
+
+    @property
+    def max_lateness_seconds(self) -> float:
+        """The latest any item was, deleted now or still stored: what the late-deletion alarm watches."""
+        return max(
+            (max(r.oldest_lateness_seconds, r.remaining_lateness_seconds) for r in self.classes.values()),
+            default=0.0,
+        )
 
     def to_log(self) -> dict[str, Any]:
         """The destruction log entry: counts and lateness only, never a plate, read id or case number."""
@@ -121,11 +209,14 @@ class DestructionReport:
             "event": "RetentionSweep",
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": (self.finished_at or self.started_at).isoformat(timespec="seconds"),
+            "items_read": self.items_read,
+            "max_lateness_seconds": round(self.max_lateness_seconds, 1),
             "classes": {
                 name: {
                     "deleted": r.deleted,
                     "held_skipped": r.held_skipped,
                     "oldest_lateness_seconds": round(r.oldest_lateness_seconds, 1),
+                    "remaining_lateness_seconds": round(r.remaining_lateness_seconds, 1),
                     "complete": r.complete,
                 }
                 for name, r in sorted(self.classes.items())
@@ -147,79 +238,104 @@ def sweep(deps: SweeperDependencies) -> DestructionReport:
     now = deps.clock()
     report = DestructionReport(started_at=now)
     held = deps.holds.held(now)
+    run = int(now.timestamp()) // FAST_SWEEP_INTERVAL_SECONDS  # rotates the sampled older hours
     for source in ITEM_SOURCES:
-        _sweep_items(source, deps, held, now, report)
+        _sweep_items(source, deps, held, now, run, report)
     for object_class in OBJECT_CLASSES:
         keep_for = getattr(deps.limits, object_class)
         if keep_for is not None:
-            _sweep_objects(object_class, keep_for, deps, held, now, report)
+            _sweep_aged(object_class, keep_for, deps, held, now, run, report)
     report.finished_at = deps.clock()
     deps.log.write(report.to_log())
     return report
 
 
 def _sweep_items(
-    source: str, deps: SweeperDependencies, held: HeldSet, now: datetime, report: DestructionReport
+    source: str, deps: SweeperDependencies, held: HeldSet, now: datetime, run: int, report: DestructionReport
 ) -> None:
     now_epoch = int(now.timestamp())
     for name in SOURCE_CLASSES[source]:
         report.result(name)  # a class with nothing due still appears in the log, with zero
-    cursor: Any = None
-    for _ in range(deps.limits.max_batches):
-        items, cursor = deps.store.expired(source, now_epoch, deps.limits.batch_size, cursor)
-        doomed = []
+    buckets = sweep_buckets(now, run)
+
+    def fetch(bucket: str, cursor: Any) -> tuple[list[ExpiredItem], Any]:
+        return deps.store.due(source, bucket, now_epoch, deps.limits.batch_size, cursor)
+
+    try:
+        for items in _pages(fetch, buckets, deps.limits.max_batches):
+            report.items_read += len(items)
+            doomed = []
+            for item in items:
+                if held.covers(item.read_ids):
+                    report.result(item.item_class).held_skipped += 1
+                    continue
+                doomed.append(item)
+            # The store deletes only items still expired (a hold placed meanwhile extends the expiry), and
+            # returns those; their objects go after (a crash in between leaves them to the age pass and TTL).
+            deleted = deps.store.delete(doomed, now_epoch) if doomed else []
+            objects = [key for item in deleted for key in item.objects if key not in held.object_keys]
+            if objects:
+                deps.objects.destroy(objects)
+            for item in deleted:
+                report.result(item.item_class).note(now.timestamp() - item.expires_at)
+    except _BoundReached:
+        for name in SOURCE_CLASSES[source]:
+            report.result(name).complete = False
+    # The check: what is due and not held that is still stored in those hours (the bound was reached,
+    # a delete failed, or it sat in an older hour), and how late its oldest is.
+    for bucket in buckets:
+        items, _ = deps.store.due(source, bucket, now_epoch, LATE_CHECK_LIMIT, None)
+        report.items_read += len(items)
         for item in items:
-            result = report.result(item.item_class)
-            if held.read_ids.intersection(item.read_ids):
-                result.held_skipped += 1
-                continue
-            doomed.append(item)
-        # The store deletes only items still expired (a hold placed meanwhile extends the expiry), and
-        # returns those; their objects go after, and an object orphaned by a crash is caught by age.
-        deleted = deps.store.delete(doomed, now_epoch) if doomed else []
-        objects = [key for item in deleted for key in item.objects if key not in held.object_keys]
-        if objects:
-            deps.objects.destroy(objects)
-        for item in deleted:
-            report.result(item.item_class).note(now.timestamp() - item.expires_at)
-        if cursor is None:
-            return
-    for name in SOURCE_CLASSES[source]:
-        report.result(name).complete = False
+            if not held.covers(item.read_ids):
+                report.result(item.item_class).still_due(now.timestamp() - item.expires_at)
 
 
-def _sweep_objects(
+def _sweep_aged(
     object_class: str,
     keep_for: timedelta,
     deps: SweeperDependencies,
     held: HeldSet,
     now: datetime,
+    run: int,
     report: DestructionReport,
 ) -> None:
     result = report.result(object_class)
+    source = AGE_SOURCES[object_class]
     cutoff = now - keep_for
-    cursor: Any = None
-    for _ in range(deps.limits.max_batches):
-        objects, cursor = deps.objects.aged(object_class, cutoff, deps.limits.batch_size, cursor)
-        # A hit read's crop stays as long as the read does; the read's own deletion takes it.
-        hits = (
-            deps.store.live_hit_read_ids({o.read_id for o in objects if o.read_id}, int(now.timestamp()))
-            if object_class == "crops"
-            else set()
-        )
-        doomed: list[AgedObject] = []
-        for obj in objects:
-            if obj.key in held.object_keys or (obj.read_id and obj.read_id in held.read_ids):
-                result.held_skipped += 1
-            elif not (obj.read_id and obj.read_id in hits):
-                doomed.append(obj)
-        if doomed:
-            deps.objects.destroy([obj.key for obj in doomed])
-        for obj in doomed:
-            result.note((now - (obj.last_modified + keep_for)).total_seconds())
-        if cursor is None:
-            return
-    result.complete = False
+    cutoff_epoch = int(cutoff.timestamp())
+    buckets = sweep_buckets(cutoff, run)
+
+    def fetch(bucket: str, cursor: Any) -> tuple[list[AgedItem], Any]:
+        return deps.store.aged(source, bucket, cutoff_epoch, deps.limits.batch_size, cursor)
+
+    try:
+        for items in _pages(fetch, buckets, deps.limits.max_batches):
+            report.items_read += len(items)
+            handled: list[AgedItem] = []
+            doomed: list[AgedItem] = []
+            for item in items:
+                if held.covers(item.read_ids, item.objects):
+                    result.held_skipped += 1  # stays in the index until the hold ends
+                elif object_class == "crops" and item.hit:
+                    handled.append(item)  # a hit read's crop goes with the read, at the read's expiry
+                else:
+                    doomed.append(item)
+            if doomed:
+                deps.objects.destroy([key for item in doomed for key in item.objects])
+            # Out of the index only after its objects are gone: a crash in between repeats the destroy.
+            if doomed or handled:
+                deps.store.done_aging([*doomed, *handled])
+            for item in doomed:
+                result.note(now.timestamp() - (item.since + keep_for.total_seconds()))
+    except _BoundReached:
+        result.complete = False
+    for bucket in buckets:
+        items, _ = deps.store.aged(source, bucket, cutoff_epoch, LATE_CHECK_LIMIT, None)
+        report.items_read += len(items)
+        for item in items:
+            if not held.covers(item.read_ids, item.objects) and not (object_class == "crops" and item.hit):
+                result.still_due(now.timestamp() - (item.since + keep_for.total_seconds()))
 
 
 def format_report(report: DestructionReport) -> str:
@@ -228,7 +344,9 @@ def format_report(report: DestructionReport) -> str:
     for name, r in sorted(report.classes.items()):
         lines.append(
             f"  {name:<16} deleted={r.deleted:<6} held={r.held_skipped:<4} "
-            f"oldest_lateness={r.oldest_lateness_seconds:.0f}s{'' if r.complete else ' (more remain: next run)'}"
+            f"oldest_lateness={r.oldest_lateness_seconds:.0f}s"
+            + (f" still_due_lateness={r.remaining_lateness_seconds:.0f}s" if r.remaining_lateness_seconds else "")
+            + ("" if r.complete else " (more remain: next run)")
         )
     if not report.classes:
         lines.append("  nothing was due")

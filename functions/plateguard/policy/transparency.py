@@ -57,9 +57,12 @@ class UsageStats:
         self.sweeps[month] += 1
         for name, result in dict(entry.get("classes", {})).items():
             self.deleted[month][name] += int(result.get("deleted", 0))
-            if int(result.get("deleted", 0)):
-                lateness = float(result.get("oldest_lateness_seconds", 0))
-                self.max_lateness_seconds[month] = max(self.max_lateness_seconds[month], lateness)
+            # Late is late whether the sweep deleted the item or found it still stored.
+            lateness = max(
+                float(result.get("oldest_lateness_seconds", 0)) if int(result.get("deleted", 0)) else 0.0,
+                float(result.get("remaining_lateness_seconds", 0)),
+            )
+            self.max_lateness_seconds[month] = max(self.max_lateness_seconds[month], lateness)
 
 
 def month_of(moment: datetime) -> str:
