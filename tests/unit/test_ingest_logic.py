@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +42,7 @@ class FakeObjects:
         self.crops: dict[str, bytes] = {}
         self.quarantined: dict[str, str] = {}
 
-    def get(self, key: str) -> StoredObject | None:
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         if key not in self.objects:
             return None
         data, metadata = self.objects[key]
@@ -50,10 +51,13 @@ class FakeObjects:
     def put_crop(self, key: str, data: bytes) -> None:
         self.crops[key] = data
 
-    def quarantine(self, key: str, reason: str, detail: str) -> str:
+    def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str:
         self.objects.pop(key)
         self.quarantined[key] = reason
         return "quarantine/" + key
+
+    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None:
+        return None
 
 
 @dataclass
@@ -63,14 +67,20 @@ class FakeRepository:
     reads: dict[str, PlateReadRecord] = field(default_factory=dict)
     alerts: dict[str, Alert] = field(default_factory=dict)
     fail_reads: bool = False
+    claims: dict[str, datetime] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_camera(self, agency: str, camera_id: str) -> Camera | None:
         return self.cameras.get((agency, camera_id))
 
-    def get_outcome(self, source_key: str) -> ImageOutcome | None:
-        return self.outcomes.get(source_key)
+    def get_outcome(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None:
+        return self.outcomes.get(source_key if version_id is None else f"{source_key}?{version_id}")
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
+        if outcome.version_id is not None:
+            self.outcomes[f"{outcome.source_key}?{outcome.version_id}"] = outcome
         self.outcomes[outcome.source_key] = outcome
 
     def put_read(self, record: PlateReadRecord) -> None:
@@ -83,6 +93,31 @@ class FakeRepository:
 
     def put_alert(self, alert: Alert) -> None:
         self.alerts[alert.alert_id] = alert
+
+    # The conditional writes below are atomic, as DynamoDB's are: the lock stands in for the table.
+    def create_alert(self, alert: Alert) -> Alert:
+        with self.lock:
+            return self.alerts.setdefault(alert.alert_id, alert)
+
+    def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool:
+        with self.lock:
+            alert = self.alerts[alert_id]
+            claimed_at = self.claims.get(alert_id)
+            stale = alert.status is AlertStatus.PUBLISHING and claimed_at is not None and claimed_at < stale_before
+            if alert.status is not AlertStatus.PENDING and not stale:
+                return False
+            self.alerts[alert_id] = dataclasses.replace(alert, status=AlertStatus.PUBLISHING)
+            self.claims[alert_id] = now
+            return True
+
+    def mark_published(self, agency: str, alert_id: str) -> None:
+        with self.lock:
+            self.alerts[alert_id] = dataclasses.replace(self.alerts[alert_id], status=AlertStatus.PUBLISHED)
+
+    def release_claim(self, agency: str, alert_id: str) -> None:
+        with self.lock:
+            if self.alerts[alert_id].status is AlertStatus.PUBLISHING:
+                self.alerts[alert_id] = dataclasses.replace(self.alerts[alert_id], status=AlertStatus.PENDING)
 
     def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None:
         alert = self.alerts[alert_id]
@@ -281,8 +316,8 @@ def test_an_oversized_object_is_quarantined_without_being_downloaded() -> None:
         raise AssertionError("must not download")
 
     objects.objects[KEY] = (b"x" * 11, GOOD_METADATA)
-    objects.get = lambda key: StoredObject(key, 11, GOOD_METADATA, explode)  # type: ignore[method-assign]
-    objects.quarantine = lambda key, reason, detail: "quarantine/x"  # type: ignore[method-assign]
+    objects.get = lambda key, **_: StoredObject(key, 11, GOOD_METADATA, explode)  # type: ignore[method-assign]
+    objects.quarantine = lambda key, reason, detail, **_: "quarantine/x"  # type: ignore[method-assign]
     assert process_upload(KEY, deps).reason == "object_too_large"
 
 

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any
+from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
 
 from plateguard.logic.ingest import StoredObject
 from plateguard.schema import INCOMING_PREFIX, QUARANTINE_PREFIX
+
+# S3 user metadata is ASCII only (botocore refuses anything else), and keys may hold any Unicode: values
+# are percent-encoded (UTF-8; printable ASCII other than '%' kept as is) and marked so readers decode them.
+_METADATA_SAFE = "".join(c for c in string.printable if c not in "%\t\n\r\x0b\x0c")
+METADATA_ENCODING = "percent-utf8"
+
+
+def encode_metadata_value(value: str) -> str:
+    return quote(value, safe=_METADATA_SAFE)
+
+
+def decode_metadata_value(value: str) -> str:
+    return unquote(value)
+
+
+def _not_found(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
+
+
+def quarantine_key_for(key: str) -> str:
+    relative = key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
+    return f"{QUARANTINE_PREFIX}{relative}"
 
 
 class S3ObjectStore:
@@ -15,16 +39,25 @@ class S3ObjectStore:
         self._s3 = s3
         self._bucket = bucket
 
-    def get(self, key: str) -> StoredObject | None:
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    def _version(self, version_id: str | None) -> dict[str, str]:
+        # "null" is the version of an object written while versioning was off: the plain key reads it.
+        return {"VersionId": version_id} if version_id and version_id != "null" else {}
+
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
+        """The object version the notification named (a later upload to the same key is its own frame)."""
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+            head = self._s3.head_object(Bucket=self._bucket, Key=key, **self._version(version_id))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _not_found(exc):
                 return None
             raise
 
         def body() -> bytes:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, **self._version(version_id))
             return bytes(response["Body"].read())
 
         return StoredObject(
@@ -37,19 +70,40 @@ class S3ObjectStore:
     def put_crop(self, key: str, data: bytes) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="image/jpeg")
 
-    def quarantine(self, key: str, reason: str, detail: str) -> str:
+    def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str:
         """Copy the object under quarantine/ with the reason in its metadata; return the new key.
 
         The original is left under incoming/: the ingest role may not delete objects (only the retention
         sweeper destroys images, each destruction in its WORM log), and both copies expire on the same
         clock (images lifecycle and the sweeper's age pass cover incoming/ and quarantine/ alike)."""
-        relative = key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
-        target = f"{QUARANTINE_PREFIX}{relative}"
+        target = quarantine_key_for(key)
+        source: dict[str, str] = {"Bucket": self._bucket, "Key": key, **self._version(version_id)}
         self._s3.copy_object(
             Bucket=self._bucket,
             Key=target,
-            CopySource={"Bucket": self._bucket, "Key": key},
-            Metadata={"quarantine-reason": reason, "quarantine-detail": detail[:1000], "source-key": key},
+            CopySource=source,
+            Metadata={
+                "quarantine-reason": encode_metadata_value(reason),
+                "quarantine-detail": encode_metadata_value(detail[:1000]),
+                "source-key": encode_metadata_value(key),
+                "source-version": encode_metadata_value(version_id or "null"),
+                "metadata-encoding": METADATA_ENCODING,
+            },
             MetadataDirective="REPLACE",
         )
         return target
+
+    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None:
+        """(reason, detail, quarantine key) of an earlier quarantine copy of this version, if there is one:
+        a retry whose original is gone keeps the reason it was quarantined for."""
+        target = quarantine_key_for(key)
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=target)
+        except ClientError as exc:
+            if _not_found(exc):
+                return None
+            raise
+        metadata = {k.lower(): decode_metadata_value(v) for k, v in head.get("Metadata", {}).items()}
+        if metadata.get("source-key") != key or metadata.get("source-version", "null") != (version_id or "null"):
+            return None
+        return metadata.get("quarantine-reason", ""), metadata.get("quarantine-detail", ""), target

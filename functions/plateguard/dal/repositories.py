@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import cast
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
 from plateguard.models.records import (
@@ -28,6 +28,14 @@ def read_pk(agency: str, plate: str) -> str:
 
 def read_sk(captured_at: datetime, read_id: str) -> str:
     return f"{captured_at.astimezone(UTC).isoformat(timespec='milliseconds')}#{read_id}"
+
+
+def object_ref(bucket: str | None, key: str, version_id: str | None) -> str:
+    """The outcome id of one object version: bucket, key and version (S3 sends `null` for an unversioned one).
+    Without bucket or version it is the bare key, the id of the key's latest outcome."""
+    if bucket is None and version_id is None:
+        return key
+    return f"s3://{bucket or ''}/{key}?versionId={version_id or 'null'}"
 
 
 def camera_pk(agency: str, camera_id: str) -> str:
@@ -129,13 +137,16 @@ class DynamoIngestRepository:
     def put_camera(self, camera: Camera) -> None:
         camera_item(camera).save()
 
-    def get_outcome(self, source_key: str) -> ImageOutcome | None:
+    def get_outcome(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None:
+        """The outcome of one object version; without a version, the latest outcome recorded for the key."""
         try:
-            item = ImageItem.get(source_key, consistent_read=True)
+            item = ImageItem.get(object_ref(bucket, source_key, version_id), consistent_read=True)
         except ImageItem.DoesNotExist:
             return None
         return ImageOutcome(
-            source_key=item.source_key,
+            source_key=item.object_key or item.source_key,
             outcome=Outcome(item.outcome),
             processed_at=item.processed_at,
             expires_at=int(item.expires_at),
@@ -146,22 +157,32 @@ class DynamoIngestRepository:
             quarantine_key=item.quarantine_key,
             read_ids=tuple(cast(list[str], item.read_ids or [])),
             alert_ids=tuple(cast(list[str], item.alert_ids or [])),
+            version_id=item.version_id,
+            bucket=item.bucket,
         )
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
-        ImageItem(
-            outcome.source_key,
-            outcome=outcome.outcome.value,
-            processed_at=outcome.processed_at,
-            agency=outcome.agency,
-            camera_id=outcome.camera_id,
-            reason=outcome.reason,
-            detail=outcome.detail,
-            quarantine_key=outcome.quarantine_key,
-            read_ids=list(outcome.read_ids),
-            alert_ids=list(outcome.alert_ids),
-            expires_at=outcome.expires_at,
-        ).save()
+        """Record the version's outcome, then the key's latest-outcome copy (for readers that know only the key)."""
+        refs = [object_ref(outcome.bucket, outcome.source_key, outcome.version_id)]
+        if outcome.version_id is not None or outcome.bucket is not None:
+            refs.append(outcome.source_key)
+        for ref in refs:
+            ImageItem(
+                ref,
+                object_key=outcome.source_key,
+                version_id=outcome.version_id,
+                bucket=outcome.bucket,
+                outcome=outcome.outcome.value,
+                processed_at=outcome.processed_at,
+                agency=outcome.agency,
+                camera_id=outcome.camera_id,
+                reason=outcome.reason,
+                detail=outcome.detail,
+                quarantine_key=outcome.quarantine_key,
+                read_ids=list(outcome.read_ids),
+                alert_ids=list(outcome.alert_ids),
+                expires_at=outcome.expires_at,
+            ).save()
 
     def put_read(self, record: PlateReadRecord) -> None:
         ReadItem(
@@ -209,31 +230,48 @@ class DynamoIngestRepository:
         return alert_from_item(item)
 
     def put_alert(self, alert: Alert) -> None:
-        AlertItem(
-            alert.agency,
-            alert.alert_id,
-            read_id=alert.read_id,
-            plate=alert.plate,
-            list_name=alert.list_name,
-            list_type=alert.list_type,
-            priority=alert.priority,
-            reason=alert.reason,
-            case_number=alert.case_number,
-            camera_id=alert.camera_id,
-            camera_name=alert.camera_name,
-            captured_at=alert.captured_at,
-            confidence=alert.confidence,
-            match_quality=alert.match_quality,
-            crop_key=alert.crop_key,
-            created_at=alert.created_at,
-            status=alert.status.value,
-            differing_positions=list(alert.differing_positions),
-            listed_plate=alert.listed_plate,
-            suppressed_repeats=alert.suppressed_repeats,
-            historical=alert.historical,
-            region=alert.region,
-            expires_at=alert.expires_at,
-        ).save()
+        alert_item(alert).save()
+
+    def create_alert(self, alert: Alert) -> Alert:
+        """Store a new alert unless one with its id exists (a concurrent delivery's): return the stored one."""
+        try:
+            alert_item(alert).save(condition=AlertItem.alert_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            existing = self.get_alert(alert.agency, alert.alert_id)
+            if existing is None:  # expired and deleted in between: nothing to race with any more
+                raise
+            return existing
+        return alert
+
+    def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool:
+        """Move pending (or a claim older than stale_before) to publishing; False if another worker holds
+        the claim or the alert is published."""
+        status = AlertItem.status
+        claimable = (status == AlertStatus.PENDING.value) | (
+            (status == AlertStatus.PUBLISHING.value) & (AlertItem.publish_claimed_at < stale_before.timestamp())
+        )
+        try:
+            AlertItem(agency, alert_id).update(
+                actions=[status.set(AlertStatus.PUBLISHING.value), AlertItem.publish_claimed_at.set(now.timestamp())],
+                condition=AlertItem.alert_id.exists() & claimable,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_published(self, agency: str, alert_id: str) -> None:
+        try:
+            AlertItem(agency, alert_id).update(
+                actions=[AlertItem.status.set(AlertStatus.PUBLISHED.value), AlertItem.publish_claimed_at.remove()],
+                condition=AlertItem.alert_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":  # expired meanwhile: nothing to mark
+                raise
 
     def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None:
         """Count a suppressed repeat once per read (a retried delivery does not count twice)."""
@@ -243,6 +281,17 @@ class DynamoIngestRepository:
                 actions=[AlertItem.suppressed_repeats.add(1), AlertItem.last_repeat_read_id.set(read_id)],
                 condition=AlertItem.alert_id.exists()
                 & (AlertItem.last_repeat_read_id.does_not_exist() | (AlertItem.last_repeat_read_id != read_id)),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def release_claim(self, agency: str, alert_id: str) -> None:
+        """Back to pending after a publish that failed (only if still claimed: never undo a published one)."""
+        try:
+            AlertItem(agency, alert_id).update(
+                actions=[AlertItem.status.set(AlertStatus.PENDING.value), AlertItem.publish_claimed_at.remove()],
+                condition=AlertItem.status == AlertStatus.PUBLISHING.value,
             )
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
@@ -289,6 +338,34 @@ def hotlist_item(entry: HotListEntry) -> HotListItem:
         entered_by=entry.entered_by or None,
         entered_at=entry.entered_at or None,
         expires_at=entry.expires_at,
+    )
+
+
+def alert_item(alert: Alert) -> AlertItem:
+    return AlertItem(
+        alert.agency,
+        alert.alert_id,
+        read_id=alert.read_id,
+        plate=alert.plate,
+        list_name=alert.list_name,
+        list_type=alert.list_type,
+        priority=alert.priority,
+        reason=alert.reason,
+        case_number=alert.case_number,
+        camera_id=alert.camera_id,
+        camera_name=alert.camera_name,
+        captured_at=alert.captured_at,
+        confidence=alert.confidence,
+        match_quality=alert.match_quality,
+        crop_key=alert.crop_key,
+        created_at=alert.created_at,
+        status=alert.status.value,
+        differing_positions=list(alert.differing_positions),
+        listed_plate=alert.listed_plate,
+        suppressed_repeats=alert.suppressed_repeats,
+        historical=alert.historical,
+        region=alert.region,
+        expires_at=alert.expires_at,
     )
 
 

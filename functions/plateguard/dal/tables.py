@@ -166,7 +166,12 @@ class ImageItem(_SweepIndexed, Model):
 
     _age_indexed = True  # frames are kept by age
 
+    # The outcome's id: `object_ref(bucket, key, version)` (dal/repositories.py) for one object version,
+    # or the bare key for the key's latest outcome (a copy kept for readers that know only the key).
     source_key = UnicodeAttribute(hash_key=True)
+    object_key = UnicodeAttribute(null=True)
+    version_id = UnicodeAttribute(null=True)
+    bucket = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute()
     processed_at = UTCDateTimeAttribute()
     agency = UnicodeAttribute(null=True)
@@ -273,6 +278,7 @@ class AlertItem(_SweepIndexed, Model):
     dispositions = JSONAttribute(default=list)  # [{disposition, by, at, note}], oldest first
     disposition_version = NumberAttribute(default=0)  # optimistic lock: one writer per change
     last_repeat_read_id = UnicodeAttribute(null=True)
+    publish_claimed_at = NumberAttribute(null=True)  # epoch seconds of the publish claim (status publishing)
     expires_at = NumberAttribute()
     expiry_bucket = UnicodeAttribute(null=True)
 

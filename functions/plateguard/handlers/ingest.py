@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from plateguard import schema
-from plateguard.logic.events import s3_keys_from_message
+from plateguard.logic.events import s3_objects_from_message
 from plateguard.logic.hotlist import HotListCache
 from plateguard.logic.ingest import IngestDependencies, IngestPolicy, process_upload
 from plateguard.models.records import Outcome
@@ -74,12 +74,27 @@ def get_ingest_dependencies() -> IngestDependencies:
 
 @tracer.capture_method
 def ingest_record(record: SQSRecord) -> None:
+    try:
+        _ingest_record(record)
+    except Exception:
+        # The batch processor reports the failure to SQS but keeps the error to itself: log each failed
+        # message with its error, so a retry or DLQ arrival can be traced to its cause.
+        logger.exception(
+            "ingest message failed",
+            message_id=record.message_id,
+            receive_count=record.attributes.approximate_receive_count,
+        )
+        raise
+
+
+def _ingest_record(record: SQSRecord) -> None:
     deps = get_ingest_dependencies()
-    for key in s3_keys_from_message(record.body):
-        outcome = process_upload(key, deps)
+    for ref in s3_objects_from_message(record.body):
+        outcome = process_upload(ref.key, deps, ref.version_id, ref.bucket)
         logger.info(
             "image processed",
-            source_key=key,
+            source_key=ref.key,
+            version_id=ref.version_id,
             outcome=outcome.outcome.value,
             reason=outcome.reason,
             reads=len(outcome.read_ids),
@@ -90,6 +105,15 @@ def ingest_record(record: SQSRecord) -> None:
             metrics.add_metric(name="ImagesQuarantined", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="PlatesRead", unit=MetricUnit.Count, value=len(outcome.read_ids))
         metrics.add_metric(name="HotListHits", unit=MetricUnit.Count, value=len(outcome.alert_ids))
+
+
+def last_batch_failures() -> dict[str, str]:
+    """message id -> error of each record the last batch failed (local mode prints them)."""
+    return {
+        record.message_id: f"{exc[0].__name__ if exc[0] else 'Error'}: {exc[1]}"
+        for record, exc in zip(processor.fail_messages, processor.exceptions, strict=False)
+        if isinstance(record, SQSRecord)
+    }
 
 
 @logger.inject_lambda_context

@@ -7,6 +7,8 @@ DLQ), as the event source mapping does with ReportBatchItemFailures.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from plateguard.local.aws_calls import handler_name, invoking
+from plateguard.schema import INGEST_QUEUE
+
+_log = logging.getLogger(__name__)
 
 # A failed message becomes visible again after this many seconds locally (instead of the 6-minute
 # production visibility timeout) so retries and the DLQ can be watched in a demo.
@@ -62,6 +67,8 @@ class QueueDispatcher:
         region: str,
         handler: Callable[[dict[str, Any], Any], dict[str, Any]],
         batch_size: int = 5,
+        failure_details: Callable[[], dict[str, str]] | None = None,
+        max_receives: int = INGEST_QUEUE.dead_letter_max_receives,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -72,6 +79,12 @@ class QueueDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.errors: list[str] = []
+        # Each failed message with its error (also printed to stderr), and how many went to the DLQ: the
+        # handler's batch response names failed messages only, so their errors come from failure_details.
+        self._failure_details = failure_details
+        self._max_receives = max_receives
+        self.failures: list[str] = []
+        self.dlq_arrivals = 0
 
     def poll_once(self, wait_seconds: int = 1) -> int:
         """Receive one batch and dispatch it; returns the number of messages handled."""
@@ -92,15 +105,20 @@ class QueueDispatcher:
         if not messages:
             return 0
         context = LocalLambdaContext(aws_request_id=str(uuid.uuid4()))
+        details: dict[str, str] = {}
         try:
             result = self._handler(sqs_event(messages, self._queue_arn, self._region), context)
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+            if failed and self._failure_details is not None:
+                details = self._failure_details()
         except Exception as exc:
             # As with Lambda, an invocation error (e.g. every record failed) returns the whole batch.
             self.errors.append(f"batch of {len(messages)} failed: {exc!r}"[:500])
             failed = {m["MessageId"] for m in messages}
+            details = dict.fromkeys(failed, repr(exc))
         for message in messages:
             if message["MessageId"] in failed:
+                self._report_failure(message, details.get(message["MessageId"], "error not reported by the handler"))
                 self._sqs.change_message_visibility(
                     QueueUrl=self._queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
@@ -109,6 +127,17 @@ class QueueDispatcher:
             else:
                 self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
+
+    def _report_failure(self, message: dict[str, Any], error: str) -> None:
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        line = f"ingest message {message['MessageId']} failed (receive {receives} of {self._max_receives}): {error}"
+        if receives >= self._max_receives:
+            # SQS moves it to the DLQ instead of delivering it again.
+            self.dlq_arrivals += 1
+            line += f" -> dead-letter queue (DLQ arrivals: {self.dlq_arrivals})"
+        self.failures.append(line[:1000])
+        _log.warning(line)
+        print(line, file=sys.stderr, flush=True)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ingest-dispatcher", daemon=True)

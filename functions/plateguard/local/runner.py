@@ -151,7 +151,7 @@ class LocalEnvironment:
         self._bind_physical_names()
         _reset_cached_configuration()
 
-        from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch
+        from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch, last_batch_failures
 
         deps = get_ingest_dependencies()  # binds the tables and loads the ONNX reader once, up front
         from plateguard.dal.tables import bind_tables
@@ -167,6 +167,7 @@ class LocalEnvironment:
             self.resources.ingest_queue_arn,
             LOCAL_REGION,
             handle_ingest_batch,
+            failure_details=last_batch_failures,  # each failed message is printed with its error
         )
         if self.dispatch:
             self._dispatcher.start()

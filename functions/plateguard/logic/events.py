@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 
@@ -10,8 +11,22 @@ class MalformedNotification(ValueError):
     """The SQS body is not an S3 notification: the message fails and, after retries, lands in the DLQ."""
 
 
+@dataclass(frozen=True)
+class S3ObjectRef:
+    """One created object version, as the notification names it."""
+
+    key: str
+    version_id: str | None = None  # absent from the notification when the bucket is not versioned
+    bucket: str | None = None
+
+
 def s3_keys_from_message(body: str) -> list[str]:
     """Object keys created, URL-decoded (S3 sends `a+b%2Fc` for `a b/c`). A test event yields none."""
+    return [ref.key for ref in s3_objects_from_message(body)]
+
+
+def s3_objects_from_message(body: str) -> list[S3ObjectRef]:
+    """Object versions created (key URL-decoded, with the version id and bucket). A test event yields none."""
     try:
         message = json.loads(body)
     except json.JSONDecodeError as exc:
@@ -23,12 +38,21 @@ def s3_keys_from_message(body: str) -> list[str]:
     records = message.get("Records")
     if not isinstance(records, list):
         raise MalformedNotification("S3 notification has no Records list")
-    keys = []
+    refs = []
     for record in records:
         try:
             if not str(record["eventName"]).startswith("ObjectCreated"):
                 continue
-            keys.append(unquote_plus(record["s3"]["object"]["key"]))
-        except (KeyError, TypeError) as exc:
+            s3 = record["s3"]
+            version = s3["object"].get("versionId")
+            bucket = (s3.get("bucket") or {}).get("name")
+            refs.append(
+                S3ObjectRef(
+                    unquote_plus(s3["object"]["key"]),
+                    str(version) if version else None,
+                    str(bucket) if bucket else None,
+                )
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedNotification(f"S3 record lacks {exc}") from exc
-    return keys
+    return refs

@@ -20,9 +20,10 @@ from plateguard.logic.hotlist import HotListCache, HotListMatch
 from plateguard.logic.imaging import decode_image, encode_jpeg
 from plateguard.logic.keys import UploadKey, parse_upload_key
 from plateguard.logic.metadata import parse_capture_metadata
+from plateguard.logic.plate_merge import merge_same_plate
 from plateguard.logic.plates import is_valid_plate
 from plateguard.logic.retention import expires_at_epoch
-from plateguard.models.errors import RejectedImage
+from plateguard.models.errors import AlertPublishInFlight, RejectedImage
 from plateguard.models.records import (
     Alert,
     AlertStatus,
@@ -34,7 +35,7 @@ from plateguard.models.records import (
     Outcome,
     PlateReadRecord,
 )
-from plateguard.schema import CROPS_PREFIX
+from plateguard.schema import CROPS_PREFIX, INGEST_FUNCTION_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,18 +52,25 @@ class StoredObject:
 
 
 class ObjectStore(Protocol):
-    def get(self, key: str) -> StoredObject | None: ...
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None: ...
     def put_crop(self, key: str, data: bytes) -> None: ...
-    def quarantine(self, key: str, reason: str, detail: str) -> str: ...
+    def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str: ...
+    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None: ...
 
 
 class IngestRepository(Protocol):
     def get_camera(self, agency: str, camera_id: str) -> Camera | None: ...
-    def get_outcome(self, source_key: str) -> ImageOutcome | None: ...
+    def get_outcome(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None: ...
     def put_outcome(self, outcome: ImageOutcome) -> None: ...
     def put_read(self, record: PlateReadRecord) -> None: ...
     def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
     def put_alert(self, alert: Alert) -> None: ...
+    def create_alert(self, alert: Alert) -> Alert: ...
+    def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool: ...
+    def mark_published(self, agency: str, alert_id: str) -> None: ...
+    def release_claim(self, agency: str, alert_id: str) -> None: ...
     def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None: ...
 
 
@@ -99,21 +107,36 @@ class IngestDependencies:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
-    existing = deps.repository.get_outcome(key)
+# A publish claim older than this is taken to belong to a dead worker: a live one finishes (publish and
+# mark) within the function timeout. What remains (docs/architecture.md): a worker that dies after SNS
+# accepted the message and before the mark is written gets its alert re-sent once, after this bound.
+ALERT_CLAIM_STALE_AFTER = timedelta(seconds=2 * INGEST_FUNCTION_TIMEOUT_SECONDS)
+# Transient failures of the mark after a successful publish are retried in place, never left to redelivery.
+MARK_ATTEMPTS = 3
+
+
+def process_upload(
+    key: str, deps: IngestDependencies, version_id: str | None = None, bucket: str | None = None
+) -> ImageOutcome:
+    """One object version in, one outcome out (a new version of the same key is a new frame)."""
+    existing = deps.repository.get_outcome(key, version_id, bucket)
     if existing is not None:
         # Written last, after every read and alert: its presence means the work is complete.
         return existing
     now = deps.clock()
+    version = _Version(key, version_id, bucket)
     try:
-        upload, camera, capture, image = _accept(key, deps, now)
+        upload, camera, capture, image = _accept(version, deps, now)
     except RejectedImage as rejected:
-        return _quarantine(key, rejected, deps, now)
+        return _quarantine(version, rejected, deps, now)
 
-    plates = [p for p in deps.reader.read(image) if is_valid_plate(p.plate)]
+    # The same plate read twice in one frame is one plate: one read, one crop, one alert.
+    plates = merge_same_plate([p for p in deps.reader.read(image) if is_valid_plate(p.plate)])
     if not plates:
         outcome = ImageOutcome(
             source_key=key,
+            version_id=version_id,
+            bucket=bucket,
             outcome=Outcome.NO_PLATE,
             processed_at=now,
             expires_at=expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
@@ -129,7 +152,8 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
     alert_ids: list[str] = []
     longest_expiry = 0
     for position, plate in enumerate(plates):
-        read_id = stable_id(key, str(position))
+        # The version is part of the id: a re-upload to the same key must not overwrite the first frame's reads.
+        read_id = stable_id(key, str(position)) if version_id is None else stable_id(key, version_id, str(position))
         low_confidence = plate.confidence < deps.policy.alert_min_confidence
         # Low-confidence reads are kept but flagged, never silently turned into alerts.
         matches = [] if low_confidence else index.match(plate.plate, now)
@@ -168,6 +192,8 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
 
     outcome = ImageOutcome(
         source_key=key,
+        version_id=version_id,
+        bucket=bucket,
         outcome=Outcome.READS_STORED,
         processed_at=now,
         expires_at=longest_expiry or expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
@@ -181,7 +207,25 @@ def process_upload(key: str, deps: IngestDependencies) -> ImageOutcome:
     return outcome
 
 
-def _accept(key: str, deps: IngestDependencies, now: datetime) -> tuple[UploadKey, Camera, CaptureMetadata, np.ndarray]:
+@dataclass(frozen=True)
+class _Version:
+    key: str
+    version_id: str | None
+    bucket: str | None
+
+
+class _AlreadyQuarantined(RejectedImage):
+    """The version was quarantined by an earlier attempt whose outcome write failed: keep its reason."""
+
+    def __init__(self, reason: str, detail: str, quarantine_key: str) -> None:
+        super().__init__(reason, detail)
+        self.quarantine_key = quarantine_key
+
+
+def _accept(
+    version: _Version, deps: IngestDependencies, now: datetime
+) -> tuple[UploadKey, Camera, CaptureMetadata, np.ndarray]:
+    key = version.key
     upload = parse_upload_key(key)
     camera = deps.repository.get_camera(upload.agency, upload.camera_id)
     if camera is not None and camera.status is CameraStatus.RETIRED:
@@ -191,8 +235,11 @@ def _accept(key: str, deps: IngestDependencies, now: datetime) -> tuple[UploadKe
         raise RejectedImage(
             "unknown_camera", f"camera {upload.camera_id!r} is not registered (or not active) for {upload.agency!r}"
         )
-    stored = deps.objects.get(key)
+    stored = deps.objects.get(key, version_id=version.version_id)
     if stored is None:
+        earlier = deps.objects.earlier_quarantine(key, version_id=version.version_id)
+        if earlier is not None:
+            raise _AlreadyQuarantined(*earlier)
         raise RejectedImage("object_missing", "the object no longer exists in the bucket")
     if stored.size > deps.policy.max_object_bytes:
         raise RejectedImage(
@@ -205,12 +252,18 @@ def _accept(key: str, deps: IngestDependencies, now: datetime) -> tuple[UploadKe
     return upload, camera, capture, image
 
 
-def _quarantine(key: str, rejected: RejectedImage, deps: IngestDependencies, now: datetime) -> ImageOutcome:
+def _quarantine(version: _Version, rejected: RejectedImage, deps: IngestDependencies, now: datetime) -> ImageOutcome:
     quarantine_key = None
-    if rejected.reason != "object_missing":
-        quarantine_key = deps.objects.quarantine(key, rejected.reason, rejected.detail)
+    if isinstance(rejected, _AlreadyQuarantined):
+        quarantine_key = rejected.quarantine_key
+    elif rejected.reason != "object_missing":
+        quarantine_key = deps.objects.quarantine(
+            version.key, rejected.reason, rejected.detail, version_id=version.version_id
+        )
     outcome = ImageOutcome(
-        source_key=key,
+        source_key=version.key,
+        version_id=version.version_id,
+        bucket=version.bucket,
         outcome=Outcome.QUARANTINED,
         processed_at=now,
         expires_at=expires_at_epoch(now, deps.policy.read_retention_days),
@@ -246,7 +299,8 @@ def _raise_alert(
             alert = previous
     if alert is not None and alert.read_id != record.read_id:
         deps.repository.record_repeat(alert.agency, alert.alert_id, record.read_id)
-        publish_alert(alert, deps.repository, deps.publisher)  # completes a publish an earlier crash left pending
+        # completes a publish an earlier crash left pending
+        publish_alert(alert, deps.repository, deps.publisher, deps.clock)
         return None
     if alert is None:
         alert = build_alert(
@@ -259,8 +313,14 @@ def _raise_alert(
             now,
             deps.policy.alert_retention_days,
         )
-        deps.repository.put_alert(alert)
-    return publish_alert(alert, deps.repository, deps.publisher)
+        # Conditional: a concurrent delivery of the same frame may have stored it first; never overwrite
+        # its claim with a fresh pending copy (that let both deliveries publish).
+        alert = deps.repository.create_alert(alert)
+        if alert.read_id != record.read_id:
+            deps.repository.record_repeat(alert.agency, alert.alert_id, record.read_id)
+            publish_alert(alert, deps.repository, deps.publisher, deps.clock)
+            return None
+    return publish_alert(alert, deps.repository, deps.publisher, deps.clock)
 
 
 def build_alert(
@@ -300,14 +360,41 @@ def build_alert(
     )
 
 
-def publish_alert(alert: Alert, repository: IngestRepository, publisher: AlertPublisher) -> Alert:
-    """Publish a pending alert once and mark it published (a no-op for a published one)."""
+def publish_alert(
+    alert: Alert,
+    repository: IngestRepository,
+    publisher: AlertPublisher,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Alert:
+    """Publish an alert at most once: claim it (pending -> publishing, a conditional write), call SNS,
+    mark it published. A no-op for a published one.
+
+    Raises AlertPublishInFlight when another worker holds a fresh claim, so the caller's message is
+    retried: by then the alert is published, or the claim is stale and the retry publishes it.
+    """
     if alert.status is AlertStatus.PUBLISHED:
         return alert
-    publisher.publish(build_sns_message(alert), message_attributes(alert))
-    published = dataclasses.replace(alert, status=AlertStatus.PUBLISHED)
-    repository.put_alert(published)
-    return published
+    now = clock()
+    if not repository.claim_publish(alert.agency, alert.alert_id, now, now - ALERT_CLAIM_STALE_AFTER):
+        current = repository.get_alert(alert.agency, alert.alert_id)
+        if current is not None and current.status is AlertStatus.PUBLISHED:
+            return current
+        raise AlertPublishInFlight(alert.alert_id)
+    try:
+        publisher.publish(build_sns_message(alert), message_attributes(alert))
+    except Exception:
+        # SNS refused it: hand the claim back so the retry publishes now rather than after the bound.
+        repository.release_claim(alert.agency, alert.alert_id)
+        raise
+    for attempt in range(MARK_ATTEMPTS):
+        try:
+            repository.mark_published(alert.agency, alert.alert_id)
+            break
+        except Exception:
+            # The message is out: leaving the claim would re-send it once the claim goes stale.
+            if attempt == MARK_ATTEMPTS - 1:
+                raise
+    return dataclasses.replace(alert, status=AlertStatus.PUBLISHED)
 
 
 def stable_id(*parts: str) -> str:

@@ -19,6 +19,15 @@ class RejectedImage(PlateGuardError):
         self.detail = detail
 
 
+class AlertPublishInFlight(PlateGuardError):
+    """Another worker holds a fresh claim on this alert's publish: retry the message later (by then it
+    is published, or the claim is stale and the retry publishes it)."""
+
+    def __init__(self, alert_id: str) -> None:
+        super().__init__(f"alert {alert_id} is being published by another worker")
+        self.alert_id = alert_id
+
+
 # -- officer API -----------------------------------------------------------------------------------
 # Each API error carries a stable `code` (the `error` field of the JSON body). The HTTP status of each
 # type is chosen in one place: plateguard.handlers.api.ERROR_STATUS.

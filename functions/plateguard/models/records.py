@@ -77,6 +77,9 @@ class HotListEntry:
 
 class AlertStatus(StrEnum):
     PENDING = "pending"  # recorded, not yet published: a retry publishes it
+    # Claimed by one worker (conditional write) just before its SNS call: nobody else publishes it
+    # unless the claim goes stale (the claimant died), which a retry then re-claims (logic/ingest.py).
+    PUBLISHING = "publishing"
     PUBLISHED = "published"
 
 
@@ -126,3 +129,7 @@ class ImageOutcome:
     quarantine_key: str | None = None
     read_ids: tuple[str, ...] = field(default_factory=tuple)
     alert_ids: tuple[str, ...] = field(default_factory=tuple)
+    # The object version this outcome is for (None: the notification named no version), and its bucket:
+    # a new version of the same key is a new frame with its own outcome.
+    version_id: str | None = None
+    bucket: str | None = None
