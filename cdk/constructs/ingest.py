@@ -111,8 +111,6 @@ class Ingest(Construct):
         images_bucket.grant_read(fn, f"{schema.INCOMING_PREFIX}*")
         images_bucket.grant_put(fn, f"{schema.CROPS_PREFIX}*")
         images_bucket.grant_put(fn, f"{schema.QUARANTINE_PREFIX}*")
-        # A retry whose original is gone reads the earlier quarantine copy's reason (dal/objects.py).
-        images_bucket.grant_read(fn, f"{schema.QUARANTINE_PREFIX}*")
         alert_topic.grant_publish(fn)
 
         NagSuppressions.add_resource_suppressions(

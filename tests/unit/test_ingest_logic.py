@@ -56,8 +56,8 @@ class FakeObjects:
         self.quarantined[key] = reason
         return "quarantine/" + key
 
-    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None:
-        return None
+    def quarantine_target(self, key: str) -> str:
+        return "quarantine/" + key
 
 
 @dataclass
@@ -68,6 +68,7 @@ class FakeRepository:
     alerts: dict[str, Alert] = field(default_factory=dict)
     fail_reads: bool = False
     claims: dict[str, datetime] = field(default_factory=dict)
+    pending_quarantines: dict[tuple[str, str | None], ImageOutcome] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_camera(self, agency: str, camera_id: str) -> Camera | None:
@@ -82,6 +83,14 @@ class FakeRepository:
         if outcome.version_id is not None:
             self.outcomes[f"{outcome.source_key}?{outcome.version_id}"] = outcome
         self.outcomes[outcome.source_key] = outcome
+
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> None:
+        self.pending_quarantines[(outcome.source_key, outcome.version_id)] = outcome
+
+    def get_pending_quarantine(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None:
+        return self.pending_quarantines.get((source_key, version_id))
 
     def put_read(self, record: PlateReadRecord) -> None:
         if self.fail_reads:

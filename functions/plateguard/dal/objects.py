@@ -70,6 +70,9 @@ class S3ObjectStore:
     def put_crop(self, key: str, data: bytes) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="image/jpeg")
 
+    def quarantine_target(self, key: str) -> str:
+        return quarantine_key_for(key)
+
     def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str:
         """Copy the object under quarantine/ with the reason in its metadata; return the new key.
 
@@ -92,18 +95,3 @@ class S3ObjectStore:
             MetadataDirective="REPLACE",
         )
         return target
-
-    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None:
-        """(reason, detail, quarantine key) of an earlier quarantine copy of this version, if there is one:
-        a retry whose original is gone keeps the reason it was quarantined for."""
-        target = quarantine_key_for(key)
-        try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=target)
-        except ClientError as exc:
-            if _not_found(exc):
-                return None
-            raise
-        metadata = {k.lower(): decode_metadata_value(v) for k, v in head.get("Metadata", {}).items()}
-        if metadata.get("source-key") != key or metadata.get("source-version", "null") != (version_id or "null"):
-            return None
-        return metadata.get("quarantine-reason", ""), metadata.get("quarantine-detail", ""), target

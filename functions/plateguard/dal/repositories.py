@@ -38,6 +38,46 @@ def object_ref(bucket: str | None, key: str, version_id: str | None) -> str:
     return f"s3://{bucket or ''}/{key}?versionId={version_id or 'null'}"
 
 
+PENDING_QUARANTINE = "quarantining"  # ImageItem.outcome while a quarantine copy is under way
+
+
+def image_item(ref: str, outcome: ImageOutcome, state: str | None = None) -> ImageItem:
+    return ImageItem(
+        ref,
+        object_key=outcome.source_key,
+        version_id=outcome.version_id,
+        bucket=outcome.bucket,
+        outcome=state or outcome.outcome.value,
+        processed_at=outcome.processed_at,
+        agency=outcome.agency,
+        camera_id=outcome.camera_id,
+        reason=outcome.reason,
+        detail=outcome.detail,
+        quarantine_key=outcome.quarantine_key,
+        read_ids=list(outcome.read_ids),
+        alert_ids=list(outcome.alert_ids),
+        expires_at=outcome.expires_at,
+    )
+
+
+def outcome_from_item(item: ImageItem) -> ImageOutcome:
+    return ImageOutcome(
+        source_key=item.object_key or item.source_key,
+        outcome=Outcome(item.outcome),
+        processed_at=item.processed_at,
+        expires_at=int(item.expires_at),
+        agency=item.agency,
+        camera_id=item.camera_id,
+        reason=item.reason,
+        detail=item.detail,
+        quarantine_key=item.quarantine_key,
+        read_ids=tuple(cast(list[str], item.read_ids or [])),
+        alert_ids=tuple(cast(list[str], item.alert_ids or [])),
+        version_id=item.version_id,
+        bucket=item.bucket,
+    )
+
+
 def camera_pk(agency: str, camera_id: str) -> str:
     return f"{agency}#{camera_id}"
 
@@ -141,25 +181,24 @@ class DynamoIngestRepository:
         self, source_key: str, version_id: str | None = None, bucket: str | None = None
     ) -> ImageOutcome | None:
         """The outcome of one object version; without a version, the latest outcome recorded for the key."""
-        try:
-            item = ImageItem.get(object_ref(bucket, source_key, version_id), consistent_read=True)
-        except ImageItem.DoesNotExist:
+        item = self._image_item(object_ref(bucket, source_key, version_id))
+        if item is None or item.outcome == PENDING_QUARANTINE:  # a quarantine under way is no outcome yet
             return None
-        return ImageOutcome(
-            source_key=item.object_key or item.source_key,
-            outcome=Outcome(item.outcome),
-            processed_at=item.processed_at,
-            expires_at=int(item.expires_at),
-            agency=item.agency,
-            camera_id=item.camera_id,
-            reason=item.reason,
-            detail=item.detail,
-            quarantine_key=item.quarantine_key,
-            read_ids=tuple(cast(list[str], item.read_ids or [])),
-            alert_ids=tuple(cast(list[str], item.alert_ids or [])),
-            version_id=item.version_id,
-            bucket=item.bucket,
-        )
+        return outcome_from_item(item)
+
+    def get_pending_quarantine(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None:
+        item = self._image_item(object_ref(bucket, source_key, version_id))
+        if item is None or item.outcome != PENDING_QUARANTINE:
+            return None
+        item.outcome = Outcome.QUARANTINED.value
+        return outcome_from_item(item)
+
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> None:
+        """The reason recorded before the quarantine copy, at the version's outcome id (the outcome replaces it)."""
+        ref = object_ref(outcome.bucket, outcome.source_key, outcome.version_id)
+        image_item(ref, outcome, PENDING_QUARANTINE).save()
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
         """Record the version's outcome, then the key's latest-outcome copy (for readers that know only the key)."""
@@ -167,22 +206,14 @@ class DynamoIngestRepository:
         if outcome.version_id is not None or outcome.bucket is not None:
             refs.append(outcome.source_key)
         for ref in refs:
-            ImageItem(
-                ref,
-                object_key=outcome.source_key,
-                version_id=outcome.version_id,
-                bucket=outcome.bucket,
-                outcome=outcome.outcome.value,
-                processed_at=outcome.processed_at,
-                agency=outcome.agency,
-                camera_id=outcome.camera_id,
-                reason=outcome.reason,
-                detail=outcome.detail,
-                quarantine_key=outcome.quarantine_key,
-                read_ids=list(outcome.read_ids),
-                alert_ids=list(outcome.alert_ids),
-                expires_at=outcome.expires_at,
-            ).save()
+            image_item(ref, outcome).save()
+
+    @staticmethod
+    def _image_item(ref: str) -> ImageItem | None:
+        try:
+            return ImageItem.get(ref, consistent_read=True)
+        except ImageItem.DoesNotExist:
+            return None
 
     def put_read(self, record: PlateReadRecord) -> None:
         ReadItem(

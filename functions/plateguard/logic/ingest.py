@@ -55,7 +55,7 @@ class ObjectStore(Protocol):
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None: ...
     def put_crop(self, key: str, data: bytes) -> None: ...
     def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str: ...
-    def earlier_quarantine(self, key: str, version_id: str | None = None) -> tuple[str, str, str] | None: ...
+    def quarantine_target(self, key: str) -> str: ...
 
 
 class IngestRepository(Protocol):
@@ -64,6 +64,11 @@ class IngestRepository(Protocol):
         self, source_key: str, version_id: str | None = None, bucket: str | None = None
     ) -> ImageOutcome | None: ...
     def put_outcome(self, outcome: ImageOutcome) -> None: ...
+    # A quarantine under way: recorded before the copy, so a retry whose original is gone keeps the reason.
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> None: ...
+    def get_pending_quarantine(
+        self, source_key: str, version_id: str | None = None, bucket: str | None = None
+    ) -> ImageOutcome | None: ...
     def put_read(self, record: PlateReadRecord) -> None: ...
     def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
     def put_alert(self, alert: Alert) -> None: ...
@@ -237,9 +242,9 @@ def _accept(
         )
     stored = deps.objects.get(key, version_id=version.version_id)
     if stored is None:
-        earlier = deps.objects.earlier_quarantine(key, version_id=version.version_id)
+        earlier = deps.repository.get_pending_quarantine(key, version.version_id, version.bucket)
         if earlier is not None:
-            raise _AlreadyQuarantined(*earlier)
+            raise _AlreadyQuarantined(earlier.reason or "", earlier.detail or "", earlier.quarantine_key or "")
         raise RejectedImage("object_missing", "the object no longer exists in the bucket")
     if stored.size > deps.policy.max_object_bytes:
         raise RejectedImage(
@@ -253,13 +258,6 @@ def _accept(
 
 
 def _quarantine(version: _Version, rejected: RejectedImage, deps: IngestDependencies, now: datetime) -> ImageOutcome:
-    quarantine_key = None
-    if isinstance(rejected, _AlreadyQuarantined):
-        quarantine_key = rejected.quarantine_key
-    elif rejected.reason != "object_missing":
-        quarantine_key = deps.objects.quarantine(
-            version.key, rejected.reason, rejected.detail, version_id=version.version_id
-        )
     outcome = ImageOutcome(
         source_key=version.key,
         version_id=version.version_id,
@@ -269,8 +267,15 @@ def _quarantine(version: _Version, rejected: RejectedImage, deps: IngestDependen
         expires_at=expires_at_epoch(now, deps.policy.read_retention_days),
         reason=rejected.reason,
         detail=rejected.detail,
-        quarantine_key=quarantine_key,
     )
+    if isinstance(rejected, _AlreadyQuarantined):
+        outcome = dataclasses.replace(outcome, quarantine_key=rejected.quarantine_key or None)
+    elif rejected.reason != "object_missing":
+        # Reason first, copy second, outcome last: if the outcome write fails and the original is gone by
+        # the retry, the retry still knows why it was quarantined (not `object_missing`).
+        outcome = dataclasses.replace(outcome, quarantine_key=deps.objects.quarantine_target(version.key))
+        deps.repository.put_pending_quarantine(outcome)
+        deps.objects.quarantine(version.key, rejected.reason, rejected.detail, version_id=version.version_id)
     deps.repository.put_outcome(outcome)
     return outcome
 
