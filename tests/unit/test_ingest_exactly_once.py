@@ -288,6 +288,26 @@ def test_a_retry_after_the_outcome_write_failed_keeps_the_quarantine_reason(
     assert outcome.quarantine_key and outcome.quarantine_key.startswith("quarantine/")
 
 
+def test_without_version_ids_a_re_upload_is_told_apart_by_its_etag(world: World) -> None:
+    # Given notifications that carry no version id (an unversioned bucket; moto in local mode), only an eTag
+    def notified(data: bytes) -> S3ObjectRef:
+        etag = world.s3.put_object(Bucket=world.bucket, Key=KEY, Body=data, Metadata=GOOD_METADATA)["ETag"]
+        record = {"eventName": "ObjectCreated:Put", "s3": {"object": {"key": KEY, "eTag": etag.strip('"')}}}
+        (ref,) = s3_objects_from_message(json.dumps({"Records": [record]}))
+        return ref
+
+    deps = world.deps([plate("5MNB217")])
+    cut = notified(jpeg()[:300])
+    # When the cut-short frame is processed after the full one replaced it, and then the full one
+    full = notified(jpeg())
+    late = process_upload(KEY, deps, cut.version_id)
+    fresh = process_upload(KEY, deps, full.version_id)
+    # Then the first names content the key no longer holds (never the second frame's bytes under its id),
+    # and the second is read in its own right
+    assert late.reason == "object_missing"
+    assert fresh.outcome is Outcome.READS_STORED and len(fresh.read_ids) == 1, fresh
+
+
 def test_the_same_notification_delivered_twice_at_once_publishes_once_against_dynamodb(world: World) -> None:
     # Given one frame of a listed plate, and its notification delivered twice at the same moment
     version = world.upload(KEY, jpeg())

@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
 
+from plateguard.logic.events import ETAG_VERSION_PREFIX
 from plateguard.logic.ingest import StoredObject
 from plateguard.schema import INCOMING_PREFIX, QUARANTINE_PREFIX
 
@@ -26,7 +27,9 @@ def decode_metadata_value(value: str) -> str:
 
 
 def _not_found(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
+    # 412: the key no longer holds the content the notification announced (a later upload replaced it).
+    codes = ("404", "NoSuchKey", "NotFound", "NoSuchVersion", "412", "PreconditionFailed")
+    return exc.response.get("Error", {}).get("Code") in codes
 
 
 def quarantine_key_for(key: str) -> str:
@@ -43,9 +46,15 @@ class S3ObjectStore:
     def bucket(self) -> str:
         return self._bucket
 
-    def _version(self, version_id: str | None) -> dict[str, str]:
+    def _version(self, version_id: str | None, prefix: str = "") -> dict[str, str]:
         # "null" is the version of an object written while versioning was off: the plain key reads it.
-        return {"VersionId": version_id} if version_id and version_id != "null" else {}
+        # An `etag-` version names content, not a version: read the key only while it still holds it.
+        if not version_id or version_id == "null":
+            return {}
+        if version_id.startswith(ETAG_VERSION_PREFIX):
+            etag = version_id[len(ETAG_VERSION_PREFIX) :].strip('"')
+            return {f"{prefix}IfMatch": f'"{etag}"'}  # quoted, as HTTP writes entity tags
+        return {"VersionId": version_id}
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         """The object version the notification named (a later upload to the same key is its own frame)."""
@@ -80,11 +89,15 @@ class S3ObjectStore:
         sweeper destroys images, each destruction in its WORM log), and both copies expire on the same
         clock (images lifecycle and the sweeper's age pass cover incoming/ and quarantine/ alike)."""
         target = quarantine_key_for(key)
-        source: dict[str, str] = {"Bucket": self._bucket, "Key": key, **self._version(version_id)}
+        source = {"Bucket": self._bucket, "Key": key}
+        version = self._version(version_id, prefix="CopySource")
+        if "VersionId" in version:
+            source["VersionId"] = version.pop("VersionId")
         self._s3.copy_object(
             Bucket=self._bucket,
             Key=target,
             CopySource=source,
+            **version,
             Metadata={
                 "quarantine-reason": encode_metadata_value(reason),
                 "quarantine-detail": encode_metadata_value(detail[:1000]),

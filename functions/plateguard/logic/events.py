@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+ETAG_VERSION_PREFIX = "etag-"
+
 
 class MalformedNotification(ValueError):
     """The SQS body is not an S3 notification: the message fails and, after retries, lands in the DLQ."""
@@ -16,7 +18,9 @@ class S3ObjectRef:
     """One created object version, as the notification names it."""
 
     key: str
-    version_id: str | None = None  # absent from the notification when the bucket is not versioned
+    # S3's version id; where the notification has none (an unversioned bucket, or moto in local mode),
+    # `etag-<ETag>`: the content it announced, so a re-upload to the same key is still a new frame.
+    version_id: str | None = None
     bucket: str | None = None
 
 
@@ -45,6 +49,8 @@ def s3_objects_from_message(body: str) -> list[S3ObjectRef]:
                 continue
             s3 = record["s3"]
             version = s3["object"].get("versionId")
+            if not version and s3["object"].get("eTag"):
+                version = f"{ETAG_VERSION_PREFIX}{s3['object']['eTag']}"
             bucket = (s3.get("bucket") or {}).get("name")
             refs.append(
                 S3ObjectRef(
