@@ -1,8 +1,9 @@
 """Officer API routes for the camera registry (included by handlers/api.py): register, list, show,
 retire and rotate credentials. Admins only (models/routes.py).
 
-Same door as every other route: `_audited` authorizes the caller, runs the logic in
-plateguard.logic.cameras, writes the audit record, and only then returns. The camera is always the
+Same door as every other route (handlers/api.py): the caller is authorized first, `_audited` records
+the attempt of a change before plateguard.logic.cameras acts, and the outcome record is written before
+the answer leaves. The camera is always the
 caller's agency's. The audit record carries the camera id, what changed and certificate ids; the
 private key is only ever in the response body of the request that created it.
 """

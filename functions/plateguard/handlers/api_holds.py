@@ -1,8 +1,9 @@
 """Officer API routes for legal holds (included by handlers/api.py): place, list, release.
 
-Same door as every other route: `_audited` authorizes the caller against the user registry and the
-route catalogue (supervisors place and release; supervisors and auditors list), runs the logic in
-plateguard.logic.holds, writes the audit record, and only then returns. The hold is always placed in
+Same door as every other route (handlers/api.py): the caller is authorized against the route
+catalogue (supervisors place and release; supervisors and auditors list) before anything else,
+`_audited` records the attempt of a change before plateguard.logic.holds acts, and the outcome record
+is written before the answer leaves. The hold is always placed in
 the caller's agency and by the caller: neither is taken from the request.
 """
 

@@ -1,7 +1,8 @@
 """Officer API routes for hot lists, alerts and alert subscriptions (included by handlers/api.py).
 
-Same door as every other route: `_audited` authorizes the caller against the user registry and the
-route catalogue, runs the logic, writes the audit record, and only then returns.
+Same door as every other route (handlers/api.py): the caller is authorized and the request's terms
+checked before a route runs; `_audited` records a change's attempt before the logic acts, and the
+outcome record is written before the answer leaves.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Officer API routes for the search-audit review workflow (included by handlers/api.py): list the
 sampled searches, record a finding, sign a period off.
 
-Same door as every other route: `_audited` authorizes the caller against the user registry and the
-route catalogue (supervisors decide and sign off; supervisors and auditors list), runs the logic in
-plateguard.logic.sampling, writes the access record, and only then returns. The logic writes its own
+Same door as every other route (handlers/api.py): the caller is authorized against the route
+catalogue (supervisors decide and sign off; supervisors and auditors list) before anything else,
+`_audited` records the attempt of a change before plateguard.logic.sampling acts, and the outcome
+(access) record is written before the answer leaves. The logic writes its own
 domain event (`ReviewSearch`, `SignOffSearchAudit`) to the same trail, and enforces its own rules
 (never your own search; the assignee, or an approver once escalated; a note when not justified): its
 NotFound / AccessDenied / Conflict / InvalidRequest become 404 / 403 / 409 / 400 at the door.
