@@ -162,7 +162,7 @@ def _suspend(user_id: str, body: AccountActionRequest, change_fn: Any) -> Accoun
                            notifier=deps.notifier, now=_now())  # fmt: skip
         return _change_out(change, core.users), 1
 
-    return _audited(run, parameters={"reason": body.reason})  # type: ignore[no-any-return]
+    return _audited(run, parameters={"reason": body.reason})
 
 
 @router.post("/users/<user_id>/disable", summary="Disable an account now (a supervisor may reactivate)", tags=["users"])
