@@ -69,14 +69,24 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
     return {}
 
 
+def outcome_records(world: ApiWorld) -> int:
+    from plateguard.handlers.api import EVENT_NAMES
+
+    names = set(EVENT_NAMES.values())
+    return sum(1 for r in world.audit_records() if r["eventName"] in names and r["outcome"] != "Attempted")
+
+
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
 def test_every_role_gets_exactly_the_routes_of_the_catalogue(api_world: ApiWorld, role: Role, route: Route) -> None:
     # Given a well-formed request to a route by an active, trained user of this role
     request = valid_request(api_world, route)
+    before = outcome_records(api_world)
     # When it is sent
     status, body = api_world.call(ROLE_USER[role], route.method, route.path, **request)
     last = api_world.audit_records()[-1]
+    # Then it leaves exactly one outcome record (a change that ran also left its attempt record before it)
+    assert outcome_records(api_world) == before + 1
     if role in route.roles:
         # Then a permitted role is served, and the access is recorded as a success
         assert status == 200, body
