@@ -93,6 +93,7 @@ class PlateGuardConfig:
         return {
             "IMAGES_RETENTION_SECONDS": str(max(60, round(self.image_retention_days * 86_400))),
             "CROPS_RETENTION_SECONDS": str(max(60, round(self.crop_retention_days * 86_400))),
+            "SWEEP_INTERVAL_SECONDS": str(self.sweep_interval_seconds),  # passes per run
         }
 
     def job_environment(self) -> dict[str, str]:

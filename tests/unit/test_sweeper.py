@@ -13,15 +13,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from plateguard.dal import tables
 from plateguard.dal.holds import DynamoHoldStore
 from plateguard.dal.repositories import DynamoIngestRepository
 from plateguard.dal.sweeper_store import DESTRUCTION_LOG_PREFIX, DynamoSweepStore, S3DestructionLog, S3SweepObjects
-from plateguard.dal import tables
 from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem, bind_tables
 from plateguard.local.provision import LocalResources, provision
 from plateguard.logic.holds import ActiveHolds, HoldError, place_hold, release_hold
 from plateguard.logic.retention import expires_at_epoch
-from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep
+from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep, sweep_run
 from plateguard.models.records import Alert, HotListEntry, PlateReadRecord
 from plateguard.schema import time_bucket
 
@@ -51,7 +51,13 @@ class World:
         )
 
     def put_read(
-        self, plate: str, captured_at: datetime, retention_days: float, hit: bool = False, camera: str = "cam-1"
+        self,
+        plate: str,
+        captured_at: datetime,
+        retention_days: float,
+        hit: bool = False,
+        camera: str = "cam-1",
+        objects: bool = True,
     ) -> PlateReadRecord:
         read_id = uuid.uuid4().hex[:24]
         crop_key = f"crops/{AGENCY}/{camera}/{read_id}.jpg"
@@ -87,6 +93,8 @@ class World:
             read_ids=[read_id],
             expires_at=record.expires_at,
         ).save()
+        if not objects:
+            return record
         bucket = self.resources.images_bucket
         for version in (b"crop-v1", b"crop-v2"):  # a versioned bucket: both versions must go
             self.s3.put_object(Bucket=bucket, Key=crop_key, Body=version)
@@ -316,3 +324,96 @@ def test_destruction_log_lands_in_the_audit_bucket(world: World) -> None:
     sweep(world.deps())
     keys = [o["Key"] for o in world.s3.list_objects_v2(Bucket=world.resources.audit_bucket)["Contents"]]
     assert len(keys) == 1 and keys[0].startswith(DESTRUCTION_LOG_PREFIX)
+
+
+def test_a_sweep_reads_only_what_is_due_whatever_else_the_table_holds(world: World) -> None:
+    # Given 200 hit reads kept 1 to 30 days (each with its frame's record) and 3 non-hit reads past expiry
+    for n in range(200):
+        world.put_read(f"4KEP{n:03d}", NOW, 1 + n % 30, hit=True, camera=f"cam-{n % 20}", objects=False)
+    due = [world.put_read(f"9DUE{n:03d}", NOW - timedelta(days=31), 30) for n in range(3)]
+    # When the sweeper runs
+    report = sweep(world.deps())
+    # Then the due reads and their records are gone, with their crops and frames, and everything else stays
+    assert len(world.read_ids()) == 200 and not world.read_ids() & {r.read_id for r in due}
+    assert all(world.versions(r.crop_key) == 0 and world.versions(r.source_key) == 0 for r in due)
+    assert report.classes["non_hit_reads"].deleted == 3 and report.classes["image_records"].deleted == 3
+    # And it read exactly the 6 due items from the indexes, none of the 400 others
+    assert report.items_read == 6
+    assert world.log_entries()[0]["items_read"] == 6
+
+
+def test_an_old_frame_of_camera_b_behind_newer_frames_of_camera_a_is_deleted(world: World) -> None:
+    # Given frames kept 3 minutes: camera B's frame from 5 minutes ago, behind 30 newer frames of camera A
+    # (keys of camera A sort first: a listing from the start of incoming/ would reach B last)
+    world.now = NOW - timedelta(minutes=5)
+    old_b = world.put_read("2CAMB00", world.now, 30, camera="cam-b")
+    world.now = NOW - timedelta(minutes=1)
+    newer_a = [world.put_read(f"1CAMA{n:02d}", world.now, 30, camera="cam-a") for n in range(30)]
+    # When a small-batch sweep runs with images and crops kept 3 minutes
+    report = sweep(world.deps(NOW, images=timedelta(minutes=3), crops=timedelta(minutes=3), batch_size=5))
+    # Then camera B's frame and crop are destroyed, 2 minutes late; camera A's are not due and stay
+    assert world.versions(old_b.source_key) == 0 and world.versions(old_b.crop_key) == 0
+    assert all(world.versions(r.source_key) == 1 and world.versions(r.crop_key) == 2 for r in newer_a)
+    assert report.classes["images"].deleted == 1 and report.classes["crops"].deleted == 1
+    assert report.classes["images"].oldest_lateness_seconds == pytest.approx(120, abs=5)
+    # And it read only camera B's two entries (its frame's record and its read)
+    assert report.items_read == 2
+
+
+def test_lateness_is_reported_for_due_items_a_run_leaves_behind(world: World) -> None:
+    # Given five reads an hour past expiry and a run bounded to 2
+    for n in range(5):
+        world.put_read(f"7LAT{n:03d}", NOW - timedelta(days=30, hours=1), 30, objects=False)
+    # When it runs / Then the ones it could not reach are reported late, not 0
+    report = sweep(world.deps(batch_size=2, max_batches=1))
+    assert not report.classes["non_hit_reads"].complete
+    assert report.classes["non_hit_reads"].remaining_lateness_seconds == pytest.approx(3600, abs=5)
+    assert report.max_lateness_seconds >= 3600
+    assert world.log_entries()[0]["classes"]["non_hit_reads"]["remaining_lateness_seconds"] >= 3600
+
+
+def test_an_item_left_in_an_older_hour_is_found_deleted_and_reported_late(world: World) -> None:
+    # Given a read that fell due 20 hours ago while no sweep ran (outside every run's lookback)
+    world.now = NOW - timedelta(hours=20)
+    stranded = world.put_read("7OUT001", world.now - timedelta(days=30), 30, objects=False)
+    # When the sweeper runs every minute / Then a run's sampled older hours reach it within 24 runs
+    for minute in range(24):
+        report = sweep(world.deps(NOW + timedelta(minutes=minute)))
+        if report.classes["non_hit_reads"].deleted:
+            break
+    assert stranded.read_id not in world.read_ids()
+    # And that run logs how late it was: 20 hours, which the late-deletion alarm sees
+    assert report.max_lateness_seconds >= 20 * 3600
+
+
+def test_held_frames_and_crops_survive_the_age_pass(world: World) -> None:
+    # Given two reads with frames and crops kept 3 minutes, written 5 minutes ago, one under a legal hold
+    world.now = NOW - timedelta(minutes=5)
+    held = world.put_read("7HLD010", world.now, 30)
+    free = world.put_read("7FRE011", world.now, 30)
+    place_hold(
+        world.holds,
+        agency=AGENCY,
+        read_ids=[held.read_id],
+        case_number="C-11",
+        reason="Assault investigation",
+        placed_by="Sgt. Ames",
+        ends_at=NOW + timedelta(days=30),
+        now=NOW,
+    )
+    # When the sweeper runs
+    report = sweep(world.deps(NOW, images=timedelta(minutes=3), crops=timedelta(minutes=3)))
+    # Then the held read's frame and crop stay, the other's go
+    assert world.versions(held.source_key) == 1 and world.versions(held.crop_key) == 2
+    assert world.versions(free.source_key) == 0 and world.versions(free.crop_key) == 0
+    assert report.classes["images"].held_skipped == 1 and report.classes["crops"].held_skipped == 1
+
+
+def test_a_one_minute_run_sweeps_twice_thirty_seconds_apart(world: World) -> None:
+    sleeps: list[float] = []
+    # Given the one-minute schedule and a run with time left / Then it sweeps twice, the second 30 s on
+    reports = sweep_run(world.deps(), 60, sleep=sleeps.append, seconds_left=lambda: 55.0)
+    assert len(reports) == 2 and sleeps == [pytest.approx(30, abs=1)]
+    # And a run short of time, or on the 15-minute schedule, sweeps once
+    assert len(sweep_run(world.deps(), 60, sleep=sleeps.append, seconds_left=lambda: 40.0)) == 1
+    assert len(sweep_run(world.deps(), 900, sleep=sleeps.append, seconds_left=lambda: 300.0)) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
@@ -18,6 +19,7 @@ from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem
 from plateguard.logic.sweeper import AgedItem, ExpiredItem
 
 DESTRUCTION_LOG_PREFIX = "_destruction/"  # in the audit bucket, beside the per-agency audit chains
+LIST_CONCURRENCY = 16  # version listings in flight at once (a boto3 client is thread-safe)
 _MODELS: dict[str, type[Model]] = {
     "reads": ReadItem,
     "alerts": AlertItem,
@@ -121,18 +123,27 @@ class S3SweepObjects:
         self._bucket = bucket
 
     def destroy(self, keys: list[str]) -> None:
-        """Delete every version and delete marker, so a versioned bucket keeps nothing to restore."""
-        targets: list[dict[str, str]] = []
-        for key in dict.fromkeys(keys):  # a frame several reads came from is named once
-            for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=key):
-                for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
-                    if version["Key"] == key:
-                        targets.append({"Key": key, "VersionId": version["VersionId"]})
+        """Delete every version and delete marker, so a versioned bucket keeps nothing to restore.
+
+        Each key's versions are listed by the key itself (several at once: the calls wait on the network),
+        then deleted 1,000 to a call."""
+        unique = list(dict.fromkeys(keys))  # a frame several reads came from is named once
+        with ThreadPoolExecutor(max_workers=min(LIST_CONCURRENCY, len(unique) or 1)) as pool:
+            found = pool.map(self._versions, unique)
+            targets = [target for versions in found for target in versions]
         # Nothing found: nothing to delete (a plain delete would only add a delete marker).
         for start in range(0, len(targets), 1000):
             self._s3.delete_objects(
                 Bucket=self._bucket, Delete={"Objects": targets[start : start + 1000], "Quiet": True}
             )
+
+    def _versions(self, key: str) -> list[dict[str, str]]:
+        targets: list[dict[str, str]] = []
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=key):
+            for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if version["Key"] == key:
+                    targets.append({"Key": key, "VersionId": version["VersionId"]})
+        return targets
 
 
 class S3DestructionLog:

@@ -7,6 +7,7 @@ DynamoDB TTL runs up to ~48 h late and S3 lifecycle daily; this makes destructio
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from plateguard import schema
-from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep
+from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep_run
 from plateguard.models.settings import get_sweeper_settings
 from plateguard.observability import logger, metrics, tracer
 
@@ -57,13 +58,19 @@ def build_sweeper_dependencies() -> SweeperDependencies:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handle_retention_sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = sweep(build_sweeper_dependencies())
-    log = report.to_log()
-    for name, result in report.classes.items():
-        metrics.add_metric(name=f"Destroyed_{name}", unit=MetricUnit.Count, value=result.deleted)
-    # What the late-deletion alarm watches: the latest any item was, deleted by this run or found still
-    # stored by its check of the expiry index (an item the sweep missed is late here, never 0).
-    metrics.add_metric(name="DeletionLatenessSeconds", unit=MetricUnit.Seconds, value=report.max_lateness_seconds)
-    metrics.add_metric(name="SweepItemsRead", unit=MetricUnit.Count, value=report.items_read)
-    logger.info("retention sweep", destruction_log=log)
-    return log
+    reports = sweep_run(
+        build_sweeper_dependencies(),
+        get_sweeper_settings().sweep_interval_seconds,
+        sleep=time.sleep,
+        seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
+    )
+    for report in reports:
+        for name, result in report.classes.items():
+            metrics.add_metric(name=f"Destroyed_{name}", unit=MetricUnit.Count, value=result.deleted)
+        logger.info("retention sweep", destruction_log=report.to_log())
+    # What the late-deletion alarm watches: the latest any item was, deleted by a pass or found still
+    # stored by its check of the expiry index (an item a pass could not reach is late here, never 0).
+    latest = max(report.max_lateness_seconds for report in reports)
+    metrics.add_metric(name="DeletionLatenessSeconds", unit=MetricUnit.Seconds, value=latest)
+    metrics.add_metric(name="SweepItemsRead", unit=MetricUnit.Count, value=sum(r.items_read for r in reports))
+    return reports[-1].to_log()

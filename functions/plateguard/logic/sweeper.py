@@ -9,9 +9,12 @@ Its cost follows what falls due, not what is stored: each swept table has an exp
 by the hour an item falls due (plateguard.schema EXPIRY_INDEX), and frames and crops, kept by age, an
 age index by the hour they were written (AGE_INDEX). A sweep queries the hours up to now (the current
 one and SWEEP_LOOKBACK_HOURS before it, plus SAMPLED_OLDER_HOURS older ones in rotation) for items due,
-deletes them with the objects they reference (a read's crop, a record's frame), and then checks the
-same hours for anything due still stored: the lateness it logs covers every item that should be gone
-in those hours, not only what it deleted. Nothing is listed or scanned.
+deletes them with the objects they reference (a read's crop, a record's frame). Lateness covers every
+item that should be gone, not only what a run deleted: the sampled older hours find what an outage
+left behind (deleted and logged with its real lateness), and where the batch bound stops a run, a check
+of the hours it did not finish logs how late the oldest remaining item is. Nothing is listed or scanned.
+At the one-minute schedule a run sweeps twice, 30 s apart (FAST_SWEEP_PASSES), so an item waits at
+most ~30 s for a sweep.
 """
 
 from __future__ import annotations
@@ -28,16 +31,19 @@ from plateguard.schema import BUCKET_SECONDS, time_bucket
 SWEEP_INTERVAL_SECONDS = 900
 FAST_SWEEP_INTERVAL_SECONDS = 60
 FAST_SWEEP_BELOW = timedelta(days=1)
+# EventBridge runs nothing more often than once a minute; at that schedule one run sweeps this many
+# times, evenly spaced, so New Hampshire's 3-minute items are gone well within a minute of expiry.
+FAST_SWEEP_PASSES = 2
 # Bounded work per run: a run deletes at most SWEEP_BATCH_SIZE * SWEEP_MAX_BATCHES items per class and
 # leaves the rest to the next run (the log says so), so one run never exceeds its Lambda timeout.
 SWEEP_BATCH_SIZE = 100
 SWEEP_MAX_BATCHES = 50
 # Hours of the index every run covers behind the current one: an item stays in reach this long after
 # its hour ends (many runs, at either interval), which covers a sweeper outage of that length.
-SWEEP_LOOKBACK_HOURS = 6
-# Older hours (up to TTL's ~48 h horizon) each run also checks and sweeps, a different pair each
-# run: anything left behind there (an outage longer than the lookback) is found, deleted and
-# reported late, at the cost of two empty queries per table when nothing is.
+SWEEP_LOOKBACK_HOURS = 2
+# Older hours (up to TTL's ~48 h horizon) each run also sweeps, a different pair each run (all of
+# them within 24 runs): anything left behind there (an outage longer than the lookback) is found,
+# deleted and reported late, at the cost of two empty queries per index when nothing is.
 SAMPLED_OLDER_HOURS = 2
 LATE_CHECK_HOURS = 48
 # The check reads at most this many due items per hour (held ones are skipped over; lateness comes
@@ -63,6 +69,10 @@ def sweep_interval_seconds(shortest_retention: timedelta) -> int:
     return FAST_SWEEP_INTERVAL_SECONDS if shortest_retention < FAST_SWEEP_BELOW else SWEEP_INTERVAL_SECONDS
 
 
+def sweep_passes(interval_seconds: int) -> int:
+    return FAST_SWEEP_PASSES if interval_seconds <= FAST_SWEEP_INTERVAL_SECONDS else 1
+
+
 def sweep_buckets(moment: datetime, run: int) -> list[str]:
     """The index hours one run covers for items due by `moment`, oldest first: SAMPLED_OLDER_HOURS
     older hours (rotating with `run` over LATE_CHECK_HOURS), then the lookback, then `moment`'s own."""
@@ -84,11 +94,11 @@ def _pages(
     """Every page of due items in `buckets`, oldest hour first, up to `max_batches` non-empty pages;
     raises _BoundReached when items may remain (the next run continues)."""
     batches = 0
-    for bucket in buckets:
+    for index, bucket in enumerate(buckets):
         cursor: Any = None
         while True:
             if batches >= max_batches:
-                raise _BoundReached
+                raise _BoundReached(buckets[index:])
             items, cursor = fetch(bucket, cursor)
             if items:  # an empty hour costs one query, never a batch of the bound
                 batches += 1
@@ -98,7 +108,9 @@ def _pages(
 
 
 class _BoundReached(Exception):
-    pass
+    def __init__(self, unfinished: list[str]) -> None:
+        super().__init__(f"{len(unfinished)} hour(s) unfinished")
+        self.unfinished = unfinished  # the hours where due items may remain
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,28 @@ def sweep(deps: SweeperDependencies) -> DestructionReport:
     return report
 
 
+def sweep_run(
+    deps: SweeperDependencies,
+    interval_seconds: int,
+    sleep: Callable[[float], None],
+    seconds_left: Callable[[], float],
+) -> list[DestructionReport]:
+    """One scheduled run: sweep_passes(interval) sweeps, evenly spaced within the interval; a pass that
+    would not finish before the run's time is up (under half a spacing left) is left to the next run."""
+    passes = sweep_passes(interval_seconds)
+    spacing = interval_seconds / passes
+    started = deps.clock()
+    reports = [sweep(deps)]
+    for n in range(1, passes):
+        wait = (started + timedelta(seconds=n * spacing) - deps.clock()).total_seconds()
+        if seconds_left() - max(wait, 0.0) < spacing / 2:
+            break
+        if wait > 0:
+            sleep(wait)
+        reports.append(sweep(deps))
+    return reports
+
+
 def _sweep_items(
     source: str, deps: SweeperDependencies, held: HeldSet, now: datetime, run: int, report: DestructionReport
 ) -> None:
@@ -276,14 +310,20 @@ def _sweep_items(
             objects = [key for item in deleted for key in item.objects if key not in held.object_keys]
             if objects:
                 deps.objects.destroy(objects)
+            # Lateness when it was actually destroyed (objects included), not when the run began.
+            done_at = deps.clock().timestamp()
             for item in deleted:
-                report.result(item.item_class).note(now.timestamp() - item.expires_at)
-    except _BoundReached:
+                report.result(item.item_class).note(done_at - item.expires_at)
+    except _BoundReached as bound:
         for name in SOURCE_CLASSES[source]:
             report.result(name).complete = False
-    # The check: what is due and not held that is still stored in those hours (the bound was reached,
-    # a delete failed, or it sat in an older hour), and how late its oldest is.
-    for bucket in buckets:
+        unchecked = bound.unfinished
+    else:
+        # Every due item of these hours was read: deleted, held, or moved by a hold meanwhile (not late).
+        unchecked = []
+    # The check beyond what the run read: in the hours it did not finish, what is due and not held that is
+    # still stored, and how late its oldest is (the alarm sees it now, not when a later run gets to it).
+    for bucket in unchecked:
         items, _ = deps.store.due(source, bucket, now_epoch, LATE_CHECK_LIMIT, None)
         report.items_read += len(items)
         for item in items:
@@ -326,11 +366,15 @@ def _sweep_aged(
             # Out of the index only after its objects are gone: a crash in between repeats the destroy.
             if doomed or handled:
                 deps.store.done_aging([*doomed, *handled])
+            done_at = deps.clock().timestamp()
             for item in doomed:
-                result.note(now.timestamp() - (item.since + keep_for.total_seconds()))
-    except _BoundReached:
+                result.note(done_at - (item.since + keep_for.total_seconds()))
+    except _BoundReached as bound:
         result.complete = False
-    for bucket in buckets:
+        unchecked = bound.unfinished
+    else:
+        unchecked = []
+    for bucket in unchecked:
         items, _ = deps.store.aged(source, bucket, cutoff_epoch, LATE_CHECK_LIMIT, None)
         report.items_read += len(items)
         for item in items:

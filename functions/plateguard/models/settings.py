@@ -201,6 +201,8 @@ class SweeperSettings(AwsSettings):
     # Object ages for the S3 pass (from the policy file); unset: that class is left to the lifecycle.
     images_retention_seconds: int | None = Field(default=None, ge=60, validation_alias="IMAGES_RETENTION_SECONDS")
     crops_retention_seconds: int | None = Field(default=None, ge=60, validation_alias="CROPS_RETENTION_SECONDS")
+    # The schedule's interval: at one minute a run sweeps twice (plateguard.logic.sweeper.sweep_run).
+    sweep_interval_seconds: int = Field(default=900, ge=60, validation_alias="SWEEP_INTERVAL_SECONDS")
 
 
 @lru_cache(maxsize=1)
