@@ -230,3 +230,17 @@ def _route(method: str, path: str) -> Route:
     from plateguard.models.routes import ROUTES
 
     return next(r for r in ROUTES if (r.method, r.path) == (method, path))
+
+
+def test_the_door_finds_the_route_the_resolver_runs_for_every_catalogue_route() -> None:
+    # The door matches with the resolver's own table (private in Powertools): an upgrade that moves it fails here
+    from plateguard.handlers.api import _dispatch, app
+    from plateguard.models.routes import ROUTES
+
+    resolver_routes = {(r.method, r.openapi_path) for r in app._static_routes + app._dynamic_routes}
+    assert resolver_routes == {(r.method, r.path) for r in ROUTES}
+    for route in ROUTES:
+        path = re.sub(r"{(\w+)}", lambda m: f"v-{m.group(1)}", route.path)
+        found = _dispatch(route.method, path)
+        assert found is not None and found[0].openapi_path == route.path, route
+        assert found[1] == {name: f"v-{name}" for name in re.findall(r"{(\w+)}", route.path)}

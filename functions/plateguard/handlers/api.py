@@ -311,9 +311,10 @@ _SHARED_CHAINS: dict[tuple[str, str], Callable[[dict[str, Any]], Callable[[User]
 }
 
 
-def _admit(request: AuditedRequest, door: Door, event: APIGatewayProxyEvent) -> tuple[Any, dict[str, str]] | None:
+def _admit(
+    request: AuditedRequest, door: Door, event: APIGatewayProxyEvent, dispatched: tuple[Any, dict[str, str]] | None
+) -> tuple[Any, dict[str, str]] | None:
     """Authorize, then check the request's terms: ApiError (403, 404, 400) if it may not run."""
-    dispatched = _dispatch(request.caller.method, event.path or "")
     if dispatched is None:
         request.parameters = _unknown_route_terms(event)
         door.admit(request)  # 403 for a caller who may not use the API at all, else 404
@@ -350,7 +351,7 @@ def _serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     token = _CURRENT.set((request, door))
     try:
         try:
-            admitted = _admit(request, door, proxy)
+            admitted = _admit(request, door, proxy, dispatched)
         except Exception as refused:  # a registry outage while authorizing is a recorded 500, too
             if not isinstance(refused, ApiError):
                 logger.exception("unexpected error at the door")
