@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist bench-audit clean
+.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist bench-audit bench-retention clean
 
 # constraints.txt pins what the Lambda layers ship (layers/build.py uses it too), so dev, tests and
 # benchmarks run the same onnxruntime/opencv/numpy/pydantic as Lambda.
@@ -103,6 +103,10 @@ bench-hotlist: install
 # 16 concurrent audit writers for 60 s on local mode: requests, refusals, forks, gaps (docs/audit.md).
 bench-audit: install
 	$(BIN)/python -m benchmarks.audit_concurrency --writers 16 --seconds 60
+
+# Retention sweep on moto at 20,000 and 200,000 reads, the same number due (docs/policy.md).
+bench-retention: install
+	$(BIN)/python -m benchmarks.retention
 
 clean:
 	rm -rf $(VENV) cdk.out layers/build .plateguard .pytest_cache .ruff_cache .mypy_cache

@@ -113,16 +113,44 @@ def _frame(camera: str, frame_key: str, processed: datetime, expires: datetime, 
 
 
 class TimedObjects:
-    """The object store, timed: moto's version listing copies the whole bucket on every call."""
+    """The object store, timed and counted: moto's version listing copies the whole bucket on every call."""
 
     def __init__(self, inner: S3SweepObjects) -> None:
         self.inner = inner
         self.seconds = 0.0
+        self.calls = 0
 
     def destroy(self, keys: list[str]) -> None:
         started = time.perf_counter()
         self.inner.destroy(keys)
         self.seconds += time.perf_counter() - started
+        unique = len(set(keys))
+        self.calls += unique + -(-unique // 1000)  # one version listing per key, one delete per 1,000
+
+
+class CountedStore:
+    """The sweep store, with its DynamoDB requests counted (one per query page, delete or update)."""
+
+    def __init__(self, inner: DynamoSweepStore) -> None:
+        self.inner = inner
+        self.queries = 0
+        self.writes = 0
+
+    def due(self, source: str, bucket: str, now_epoch: int, limit: int, cursor: Any) -> Any:
+        self.queries += 1
+        return self.inner.due(source, bucket, now_epoch, limit, cursor)
+
+    def aged(self, source: str, bucket: str, cutoff_epoch: int, limit: int, cursor: Any) -> Any:
+        self.queries += 1
+        return self.inner.aged(source, bucket, cutoff_epoch, limit, cursor)
+
+    def delete(self, items: list[Any], now_epoch: int) -> Any:
+        self.writes += len(items)
+        return self.inner.delete(items, now_epoch)
+
+    def done_aging(self, items: list[Any]) -> None:
+        self.writes += len(items)
+        self.inner.done_aging(items)
 
 
 def run(items: int, due: int, cameras: int, seed: int) -> dict[str, Any]:
@@ -137,7 +165,7 @@ def run(items: int, due: int, cameras: int, seed: int) -> dict[str, Any]:
         s3 = clients["s3"]
         sweep_at = datetime.now(UTC).replace(microsecond=0)
         clock = Clock(sweep_at)
-        tables.write_clock = clock.epoch  # type: ignore[assignment]
+        tables.write_clock = clock.epoch
         started = time.perf_counter()
         camera_ids = [f"cam-{n:03d}" for n in range(cameras)]
         due_keys: list[str] = []
@@ -172,8 +200,9 @@ def run(items: int, due: int, cameras: int, seed: int) -> dict[str, Any]:
         clock.now = sweep_at
         objects = TimedObjects(S3SweepObjects(s3, resources.images_bucket))
         started = time.perf_counter()
+        store = CountedStore(DynamoSweepStore())
         deps = SweeperDependencies(
-            store=DynamoSweepStore(),
+            store=store,
             objects=objects,
             holds=ActiveHolds(DynamoHoldStore()),
             log=S3DestructionLog(s3, resources.audit_bucket),
@@ -199,6 +228,7 @@ def run(items: int, due: int, cameras: int, seed: int) -> dict[str, Any]:
         "deleted": deleted,
         "max_lateness_s": report.max_lateness_seconds,
         "s3_s": objects.seconds,
+        "calls": f"{store.queries} DynamoDB queries, {store.writes} deletes/updates, {objects.calls} S3 requests",
         "sweep_s": sweep_s,
         "reads_scanned": report.items_read,
         "objects_left": left_objects,
@@ -221,7 +251,7 @@ def main() -> None:
         r = run(size, args.due, args.cameras, args.seed)
         print(
             f"# {size} reads: seeded in {r['seed_s']:.0f} s; of the sweep, {r['s3_s']:.1f} s destroying objects "
-            f"(moto S3); due crops and frames left in S3: {r['objects_left']}",
+            f"(moto S3); due crops and frames left in S3: {r['objects_left']}; requests: {r['calls']}",
             flush=True,
         )
         line = (
