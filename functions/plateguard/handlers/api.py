@@ -339,7 +339,11 @@ def _serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
     proxy = APIGatewayProxyEvent(event)
     caller = _caller(proxy)
-    dispatched = _dispatch(caller.method, proxy.path or "")
+    routing_failed: Exception | None = None
+    try:
+        dispatched = _dispatch(caller.method, proxy.path or "")
+    except Exception as error:  # recorded as a 500 below: never an unrecorded request
+        dispatched, routing_failed = None, error
     route = find_route(caller.method, dispatched[0].openapi_path) if dispatched else None
     request = AuditedRequest(
         caller=caller,
@@ -351,21 +355,23 @@ def _serve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     token = _CURRENT.set((request, door))
     try:
         try:
-            admitted = _admit(request, door, proxy, dispatched)
+            if routing_failed is not None:
+                raise routing_failed
+            if _admit(request, door, proxy, dispatched) is None:
+                raise NotFound("no such route")  # _admit raises first; never served unrecorded
         except Exception as refused:  # a registry outage while authorizing is a recorded 500, too
             if not isinstance(refused, ApiError):
                 logger.exception("unexpected error at the door")
             request.error = refused
             response = _proxy_error(refused)
         else:
-            response = app.resolve(event, context) if admitted else _proxy_error(NotFound("no such route"))
+            response = app.resolve(event, context)
             if request.error is None and int(response.get("statusCode", 500)) >= 400:
                 request.error = ApiError(f"HTTP {response.get('statusCode')}")  # never unrecorded
         try:
             door.conclude(request)
         except AuditUnavailable as unavailable:
-            metrics.add_metric(name="AuditWriteFailures", unit=MetricUnit.Count, value=1)
-            response = _proxy_error(unavailable)
+            response = _proxy_error(unavailable)  # no answer leaves without its record
         return response
     finally:
         _CURRENT.reset(token)
