@@ -16,7 +16,13 @@ from moto import mock_aws
 from plateguard.dal import tables
 from plateguard.dal.holds import DynamoHoldStore
 from plateguard.dal.repositories import DynamoIngestRepository
-from plateguard.dal.sweeper_store import DESTRUCTION_LOG_PREFIX, DynamoSweepStore, S3DestructionLog, S3SweepObjects
+from plateguard.dal.sweeper_store import (
+    DESTRUCTION_LOG_PREFIX,
+    DynamoSweepStore,
+    S3DestructionLog,
+    S3SweepObjects,
+    backfill_expiry_index,
+)
 from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem, bind_tables
 from plateguard.local.provision import LocalResources, provision
 from plateguard.logic.holds import ActiveHolds, HoldError, place_hold, release_hold
@@ -417,3 +423,22 @@ def test_a_one_minute_run_sweeps_twice_thirty_seconds_apart(world: World) -> Non
     # And a run short of time, or on the 15-minute schedule, sweeps once
     assert len(sweep_run(world.deps(), 60, sleep=sleeps.append, seconds_left=lambda: 40.0)) == 1
     assert len(sweep_run(world.deps(), 900, sleep=sleeps.append, seconds_left=lambda: 300.0)) == 1
+
+
+def test_items_written_before_the_index_join_it_with_the_one_off_backfill(world: World) -> None:
+    # Given an expired read written before the upgrade: no expiry_bucket, so no sweep can see it
+    read = world.put_read("7PRE001", NOW - timedelta(days=31), 30, objects=False)
+    for item in [*ReadItem.scan(), *ImageItem.scan()]:
+        type(item)(*([item.pk, item.sk] if isinstance(item, ReadItem) else [item.source_key])).update(
+            actions=[type(item).expiry_bucket.remove()]
+        )
+    assert sweep(world.deps()).classes["non_hit_reads"].deleted == 0
+    # When the backfill runs once / Then the next sweep finds and deletes it
+    assert backfill_expiry_index(NOW.timestamp()) == {
+        "reads": 1,
+        "alerts": 0,
+        "hotlist_entries": 0,
+        "image_records": 1,
+    }
+    assert sweep(world.deps()).classes["non_hit_reads"].deleted == 1
+    assert read.read_id not in world.read_ids()

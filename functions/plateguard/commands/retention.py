@@ -76,6 +76,11 @@ def register(subparsers: Any) -> None:
     )
     sweep.set_defaults(func=run_sweep)
 
+    reindex = actions.add_parser(
+        "reindex", help="once after an upgrade: put items written before the expiry index into it"
+    )
+    reindex.set_defaults(func=run_reindex)
+
     hold = actions.add_parser("hold", help="place, list and release legal holds").add_subparsers(
         dest="hold_command", metavar="HOLD_ACTION", required=True
     )
@@ -146,6 +151,19 @@ def run_sweep(args: argparse.Namespace) -> int:
             time_module.sleep(interval)
     except KeyboardInterrupt:
         return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from plateguard.dal.sweeper_store import backfill_expiry_index
+
+    try:
+        connect_local(args.state_dir)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for source, count in backfill_expiry_index(time_module.time()).items():
+        print(f"{source}: {count} item(s) added to the expiry index")
+    return 0
 
 
 def _hold_line(h: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from pynamodb.models import Model
 
 from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem
 from plateguard.logic.sweeper import AgedItem, ExpiredItem
+from plateguard.schema import time_bucket
 
 DESTRUCTION_LOG_PREFIX = "_destruction/"  # in the audit bucket, beside the per-agency audit chains
 LIST_CONCURRENCY = 16  # version listings in flight at once (a boto3 client is thread-safe)
@@ -113,6 +114,31 @@ class DynamoSweepStore:
             except UpdateError as exc:
                 if exc.cause_response_code != "ConditionalCheckFailedException":
                     raise
+
+
+def backfill_expiry_index(now_epoch: float) -> dict[str, int]:
+    """Give every item written before the expiry index its `expiry_bucket` (a one-off after an upgrade:
+    the only full scan here, never part of a sweep). Returns how many items of each source were updated."""
+    updated: dict[str, int] = {}
+    for source, model in _MODELS.items():
+        bucket_attribute = model.expiry_bucket  # type: ignore[attr-defined]
+        count = 0
+        for item in model.scan(bucket_attribute.does_not_exist()):
+            if item.expires_at is None:  # type: ignore[attr-defined]
+                continue  # no expiry: nothing for the sweeper (readers refuse it)
+            bucket = time_bucket(max(float(item.expires_at), now_epoch))  # type: ignore[attr-defined]
+            try:
+                model(*_key(model, item)).update(
+                    actions=[bucket_attribute.set(bucket)],
+                    condition=bucket_attribute.does_not_exist(),
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            count += 1
+        updated[source] = count
+    return updated
 
 
 class S3SweepObjects:
