@@ -74,14 +74,16 @@ def sweep_passes(interval_seconds: int) -> int:
 
 
 def sweep_buckets(moment: datetime, run: int) -> list[str]:
-    """The index hours one run covers for items due by `moment`, oldest first: SAMPLED_OLDER_HOURS
-    older hours (rotating with `run` over LATE_CHECK_HOURS), then the lookback, then `moment`'s own."""
+    """The index hours one run covers for items due by `moment`: the lookback and `moment`'s own hour,
+    oldest first, then SAMPLED_OLDER_HOURS older hours (rotating with `run` over LATE_CHECK_HOURS). The
+    older hours come last: they are normally empty, and what falls due now should not wait for them (if
+    the batch bound stops a run before them, its check reports what they hold as late)."""
     epoch = moment.timestamp()
     older = [
         SWEEP_LOOKBACK_HOURS + 1 + (run * SAMPLED_OLDER_HOURS + i) % LATE_CHECK_HOURS
         for i in range(SAMPLED_OLDER_HOURS)
     ]
-    hours = sorted(set(older), reverse=True) + list(range(SWEEP_LOOKBACK_HOURS, -1, -1))
+    hours = list(range(SWEEP_LOOKBACK_HOURS, -1, -1)) + sorted(set(older), reverse=True)
     return [time_bucket(epoch - hours_back * BUCKET_SECONDS) for hours_back in hours]
 
 
