@@ -382,9 +382,9 @@ def test_an_item_left_in_an_older_hour_is_found_deleted_and_reported_late(world:
     # Given a read that fell due 20 hours ago while no sweep ran (outside every run's lookback)
     world.now = NOW - timedelta(hours=20)
     stranded = world.put_read("7OUT001", world.now - timedelta(days=30), 30, objects=False)
-    # When the sweeper runs every minute / Then a run's sampled older hours reach it within 24 runs
-    for minute in range(24):
-        report = sweep(world.deps(NOW + timedelta(minutes=minute)))
+    # When the sweeper passes every 30 s / Then a pass's sampled older hours reach it within 24 passes
+    for step in range(24):
+        report = sweep(world.deps(NOW + timedelta(seconds=30 * step)))
         if report.classes["non_hit_reads"].deleted:
             break
     assert stranded.read_id not in world.read_ids()

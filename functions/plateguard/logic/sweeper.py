@@ -41,11 +41,12 @@ SWEEP_MAX_BATCHES = 50
 # Hours of the index every run covers behind the current one: an item stays in reach this long after
 # its hour ends (many runs, at either interval), which covers a sweeper outage of that length.
 SWEEP_LOOKBACK_HOURS = 2
-# Older hours (up to TTL's ~48 h horizon) each run also sweeps, a different pair each run (all of
-# them within 24 runs): anything left behind there (an outage longer than the lookback) is found,
-# deleted and reported late, at the cost of two empty queries per index when nothing is.
+# Older hours (to ~2 days back, TTL's horizon) each pass also sweeps, a different pair each pass (all
+# of them within 24 passes, 12 minutes, at the one-minute schedule; within 29 runs at 15 minutes):
+# anything left behind there (an outage longer than the lookback) is found, deleted and reported
+# late, at the cost of two empty queries per index when nothing is.
 SAMPLED_OLDER_HOURS = 2
-LATE_CHECK_HOURS = 48
+LATE_CHECK_HOURS = 47  # prime: a pass counter advancing 1 (30-s passes) or 30 (15-min runs) visits them all
 # The check reads at most this many due items per hour (held ones are skipped over; lateness comes
 # from the oldest, first in the index's order).
 LATE_CHECK_LIMIT = 25
@@ -80,7 +81,7 @@ def sweep_buckets(moment: datetime, run: int) -> list[str]:
     the batch bound stops a run before them, its check reports what they hold as late)."""
     epoch = moment.timestamp()
     older = [
-        SWEEP_LOOKBACK_HOURS + 1 + (run * SAMPLED_OLDER_HOURS + i) % LATE_CHECK_HOURS
+        SWEEP_LOOKBACK_HOURS + 1 + (run + i * (LATE_CHECK_HOURS // SAMPLED_OLDER_HOURS)) % LATE_CHECK_HOURS
         for i in range(SAMPLED_OLDER_HOURS)
     ]
     hours = list(range(SWEEP_LOOKBACK_HOURS, -1, -1)) + sorted(set(older), reverse=True)
@@ -252,7 +253,8 @@ def sweep(deps: SweeperDependencies) -> DestructionReport:
     now = deps.clock()
     report = DestructionReport(started_at=now)
     held = deps.holds.held(now)
-    run = int(now.timestamp()) // FAST_SWEEP_INTERVAL_SECONDS  # rotates the sampled older hours
+    # Rotates the sampled older hours: one step per 30-s pass (every hour within 24 passes), 30 per 15-min run.
+    run = int(now.timestamp()) // (FAST_SWEEP_INTERVAL_SECONDS // FAST_SWEEP_PASSES)
     for source in ITEM_SOURCES:
         _sweep_items(source, deps, held, now, run, report)
     for object_class in OBJECT_CLASSES:
