@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -28,6 +28,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from plateguard.local.aws_calls import handler_name, invoking
+from plateguard.local.http_service import LocalHttpService
 from plateguard.models.routes import ROUTES, Route
 
 SERVICE = "execute-api"
@@ -139,8 +140,10 @@ class _LambdaContext:
         return 29_000
 
 
-class LocalApiGateway:
+class LocalApiGateway(LocalHttpService):
     """`http://127.0.0.1:PORT` -> SigV4 check -> REST proxy event -> handler -> HTTP response."""
+
+    thread_name = "local-api"
 
     def __init__(
         self,
@@ -162,37 +165,7 @@ class LocalApiGateway:
         self._routes = [(route, _route_pattern(route)) for route in ROUTES]
         # One invocation at a time, as in one Lambda execution environment (the resolver is not reentrant).
         self._invoke_lock = threading.Lock()
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                gateway._serve(self)
-
-            do_PUT = do_POST = do_DELETE = do_PATCH = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet: local mode prints alerts only
-                pass
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-api", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        super().__init__(host, port)
 
     # -- request path ----------------------------------------------------------------------------------
     def _serve(self, http: BaseHTTPRequestHandler) -> None:

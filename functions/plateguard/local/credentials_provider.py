@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -37,6 +37,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from plateguard.local.http_service import LocalHttpService
 
 THING_NAME_HEADER = "x-amzn-iot-thingname"
 CERTIFICATE_HEADER = "x-plateguard-certificate-id"
@@ -243,40 +245,14 @@ class CredentialsProvider:
         return False
 
 
-class LocalCredentialsProvider:
+class LocalCredentialsProvider(LocalHttpService):
     """`http://127.0.0.1:PORT/role-aliases/{alias}/credentials` in a thread, like the API emulator."""
+
+    thread_name = "iot-credentials"
 
     def __init__(self, provider: CredentialsProvider, host: str = "127.0.0.1", port: int = 0) -> None:
         self.provider = provider
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                outer._serve(self)
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet, like the API emulator
-                pass
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="iot-credentials", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        super().__init__(host, port)
 
     def _serve(self, http: BaseHTTPRequestHandler) -> None:
         found = _PATH.match(http.path.split("?", 1)[0])
