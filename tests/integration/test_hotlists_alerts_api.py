@@ -109,6 +109,21 @@ def test_hot_list_import_matching_dedup_history_and_dispositions(
     historical = wait_for(lambda: next((a for a in env.alerts if a["plate"] == "3HVW872"), None))
     assert historical["historical"] is True
 
+    # When a supervisor imports a plate whose stored read missed one character (the daily import path)
+    short = read_and_wait(env, "KPW493", seed=25)
+    assert short.alert_ids == ()
+    bolo_file = tmp_path / "bolo.csv"
+    bolo_file.write_text("plate,state,reason,case_number\n6KPW493,CA,robbery suspect vehicle,C-301\n")
+    code, out = cli(env, capsys, "hotlist", "import", str(bolo_file), "--list", "bolo", "--as", "supervisor")
+    # Then the import reports one historical hit, an ambiguous historical alert, delivered once
+    assert code == 0 and "historical hits: 1" in out, out
+    imported = wait_for(lambda: next((a for a in env.alerts if a["plate"] == "KPW493"), None))
+    assert imported["historical"] is True and imported["match_quality"] == "ambiguous"
+    # And importing the same file again raises and sends nothing more
+    code, out = cli(env, capsys, "hotlist", "import", str(bolo_file), "--list", "bolo", "--as", "supervisor")
+    assert code == 0 and "historical hits: 0" in out, out
+    assert sum(a["plate"] == "KPW493" for a in env.alerts) == 1
+
     # When officers record what happened: one confirmed, one misread
     for alert_id, steps in (
         (exact["alert_id"], ["acknowledged", "confirmed"]),

@@ -61,6 +61,7 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"accepted={body['accepted']} rejected={len(body['rejected'])} removed={body['removed']}")
     for row in body["rejected"]:
         print(f"  line {row['row']}: {row['reason']}")
+    print(f"historical hits: {body['historical_hits']} alert(s) raised for reads already stored")
     return 0
 
 

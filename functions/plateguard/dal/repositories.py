@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -244,6 +244,13 @@ class DynamoIngestRepository:
     def reads_for_plate(self, agency: str, plate: str) -> Iterator[PlateReadRecord]:
         """Every stored read of one plate (expired ones included: callers filter on expiry)."""
         for item in ReadItem.query(read_pk(agency, plate)):
+            if (read := readable_read(item)) is not None:
+                yield read
+
+    def reads_for_day(self, agency: str, day: date) -> Iterator[PlateReadRecord]:
+        """Every stored read of the agency captured on one UTC day (the by-day index, paginated by
+        pynamodb; expired ones included: callers filter on expiry). Historical matching's one pass."""
+        for item in ReadItem.by_day.query(f"{agency}#{day.isoformat()}"):
             if (read := readable_read(item)) is not None:
                 yield read
 
