@@ -97,10 +97,9 @@ def test_a_recipient_searches_the_grantors_reads_and_both_trails_record_it(share
         ((grant("old", end=(TODAY - timedelta(days=1)).isoformat()),), {}),  # expired
         ((grant("later", start=(TODAY + timedelta(days=1)).isoformat()),), {}),  # not started
         ((grant("robbery-only"),), {"offense_type": "burglary"}),  # purpose not covered
-        ((grant("alerts-only", scopes=["receive-hotlist-alerts"]),), {}),  # another scope
         ((grant("to-someone-else", recipient_agency_id="third-pd", recipient_agency="Third PD"),), {}),
     ],
-    ids=["none", "expired", "not-started", "purpose", "scope", "other-recipient"],
+    ids=["none", "expired", "not-started", "purpose", "other-recipient"],
 )
 def test_without_an_active_grant_for_the_purpose_the_search_is_refused_and_audited(
     api_world: ApiWorld, monkeypatch: pytest.MonkeyPatch, grants: tuple[dict[str, Any], ...], changes: dict[str, str]
@@ -174,3 +173,83 @@ def test_the_api_gets_the_policys_grants_and_reads_them_back_unchanged() -> None
     assert len(env["SHARING_GRANTS"]) < 2048  # Lambda environments are limited to 4 KB in all
     with pytest.raises(ValueError):
         parse_sharing_grants('[{"id": "x"}]')  # malformed grants stop the API rather than share wrongly
+
+
+# -- fetching one read (detail and crop) under a grant -----------------------------------------------------
+
+
+def other_agency_fetch(world: ApiWorld, read_id: str, **changes: str) -> tuple[int, dict[str, Any]]:
+    query = {**GOOD_PURPOSE, "agency": "demo-pd", **changes}
+    path_params = {"read_id": read_id}
+    return world.call("other_officer", "GET", "/reads/{read_id}", f"/reads/{read_id}", query, path_params)
+
+
+def test_a_recipient_fetches_a_grantors_read_with_its_crop_and_both_trails_record_it(shared: ApiWorld) -> None:
+    # Given a read of demo-pd, and demo-pd's grant to other-pd for robbery searches
+    ours = make_read("7KDR394")
+    shared.put_reads(ours)
+    # When other-pd's officer fetches it naming demo-pd, for a robbery
+    status, body = other_agency_fetch(shared, ours.read_id)
+    # Then the detail and a short-lived crop URL come back
+    assert status == 200, body
+    assert body["read_id"] == ours.read_id and body["raw_text"] == ours.raw_text
+    assert ours.crop_key in body["crop_url"]
+    # And the fetch is in both agencies' trails, with the recipient's identity, the case and the grant used
+    recipient, grantor = shared.audit_records("other-pd")[-1], shared.audit_records("demo-pd")[-1]
+    for record in (recipient, grantor):
+        assert record["eventName"] == "GetReadWithCropUrl" and record["outcome"] == "Success"
+        assert record["userIdentity"]["userName"] == USERS["other_officer"].username
+        assert record["requestParameters"]["agency"] == "demo-pd"
+        assert record["requestParameters"]["caseNumber"] == GOOD_PURPOSE["case_number"]
+        assert record["responseElements"]["sharingGrant"] == "other-pd-robbery"
+        assert record["responseElements"]["dataAgency"] == "demo-pd"
+    assert (recipient["chain"]["agency"], grantor["chain"]["agency"]) == ("other-pd", "demo-pd")
+    assert recipient["requestID"] == grantor["requestID"]
+
+
+def test_without_naming_the_grantor_a_recipient_cannot_fetch_its_read(shared: ApiWorld) -> None:
+    ours = make_read("7KDR394")
+    shared.put_reads(ours)
+    status, body = shared.call(
+        "other_officer", "GET", "/reads/{read_id}", f"/reads/{ours.read_id}", GOOD_PURPOSE, {"read_id": ours.read_id}
+    )
+    assert status == 404 and "crop_url" not in body
+
+
+@pytest.mark.parametrize(
+    ("grants", "changes"),
+    [
+        ((), {}),  # no grant at all
+        ((grant("robbery-only"),), {"offense_type": "burglary"}),  # offense type outside the grant
+        ((grant("old", end=(TODAY - timedelta(days=1)).isoformat()),), {}),  # expired
+    ],
+    ids=["none", "offense-type", "expired"],
+)
+def test_without_an_active_grant_for_the_offense_type_the_fetch_is_refused_and_recorded(
+    api_world: ApiWorld, monkeypatch: pytest.MonkeyPatch, grants: tuple[dict[str, Any], ...], changes: dict[str, str]
+) -> None:
+    # Given a read of demo-pd and no grant covering this fetch
+    use_grants(monkeypatch, *grants)
+    ours = make_read("7KDR394")
+    api_world.put_reads(ours)
+    # When other-pd's officer fetches it naming demo-pd
+    status, body = other_agency_fetch(api_world, ours.read_id, **changes)
+    # Then it is refused with no detail, and recorded in the recipient's trail
+    assert status == 403 and body["error"] == "AccessDenied" and "crop_url" not in body
+    denied = api_world.audit_records("other-pd")[-1]
+    assert denied["eventName"] == "GetReadWithCropUrl" and denied["outcome"] == "Denied"
+    assert denied["errorCode"] == "AccessDenied.no_sharing_grant"
+    # And in the grantor's trail when it has granted anything (a stranger's name is not a chain to write)
+    grantor = api_world.audit_records("demo-pd")
+    if grants:
+        assert grantor[-1]["requestID"] == denied["requestID"] and grantor[-1]["outcome"] == "Denied"
+    else:
+        assert grantor == []
+
+
+def test_a_refused_fetch_does_not_tell_whether_the_read_exists(shared: ApiWorld) -> None:
+    ours = make_read("7KDR394")
+    shared.put_reads(ours)
+    real = other_agency_fetch(shared, ours.read_id, offense_type="burglary")
+    missing = other_agency_fetch(shared, "0" * len(ours.read_id), offense_type="burglary")
+    assert real[0] == missing[0] == 403 and real[1] == missing[1]

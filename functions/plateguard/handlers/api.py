@@ -292,7 +292,7 @@ def _unknown_route_terms(event: APIGatewayProxyEvent) -> dict[str, Any]:
 
 
 def _grantor_chains(terms: dict[str, Any]) -> Callable[[User], tuple[str, ...]] | None:
-    """A search naming a granting agency is recorded in its trail too, served or refused."""
+    """A search or fetch naming a granting agency is recorded in its trail too, served or refused."""
     named = terms.get("agency")
     if not isinstance(named, str):
         return None
@@ -308,6 +308,7 @@ def _grantor_chains(terms: dict[str, Any]) -> Callable[[User], tuple[str, ...]] 
 # Routes whose requests are also recorded in another agency's chain (chosen from the request's terms).
 _SHARED_CHAINS: dict[tuple[str, str], Callable[[dict[str, Any]], Callable[[User], tuple[str, ...]] | None]] = {
     ("GET", "/reads"): _grantor_chains,
+    ("GET", "/reads/{read_id}"): _grantor_chains,
 }
 
 
@@ -518,8 +519,8 @@ Limit = Annotated[int | None, Query(ge=1, le=1000, description="Page size")]
 
 
 def _shared_search_grant(deps: ApiDependencies, user: User, grantor: str, offense_type: str, now: datetime) -> str:
-    """The id of the active grant letting the caller's agency search `grantor`'s reads for this offense
-    type today (UTC date); AccessDenied (audited, no data) when there is none."""
+    """The id of the active grant letting the caller's agency search `grantor`'s reads (and fetch one with
+    its crop) for this offense type today (UTC date); AccessDenied (audited, no data) when there is none."""
     grant = grant_for(deps.grants, user.agency, Scope.SEARCH_READS, offense_type, now.date(), granting_agency=grantor)
     if grant is None:
         raise AccessDenied(
@@ -584,18 +585,34 @@ def get_read_route(
     purpose: Purpose,
     case_number: CaseNumber,
     offense_type: OffenseType,
+    agency: Annotated[
+        str | None,
+        Query(pattern=AGENCY_PATTERN, description="Another agency's read, under its sharing grant (default: yours)"),
+    ] = None,
 ) -> ReadDetail:
     request = parse_model(
         ReadRequest,
-        {"read_id": read_id, "purpose": purpose, "case_number": case_number, "offense_type": offense_type},
+        {
+            "read_id": read_id,
+            "purpose": purpose,
+            "case_number": case_number,
+            "offense_type": offense_type,
+            "agency": agency,
+        },
     )
+    shared: dict[str, Any] = {}
 
     def run(user: User) -> tuple[ReadDetail, int]:
         deps = get_api_dependencies()
         now = deps.clock()
         if request.offense_type not in deps.search_policy.offense_types:
             raise InvalidRequest(f"offense_type must be one of: {', '.join(deps.search_policy.offense_types)}")
-        record = fetch_read(request.read_id, user, deps.reads, now)
+        data_agency = user.agency
+        if request.agency and request.agency != user.agency:
+            # The grant is checked before the read is looked up: a refusal says nothing about the read.
+            shared["sharingGrant"] = _shared_search_grant(deps, user, request.agency, request.offense_type, now)
+            shared["dataAgency"] = data_agency = request.agency
+        record = fetch_read(request.read_id, user, deps.reads, now, agency=data_agency)
         expires = deps.crop_url_expires_seconds
         detail = ReadDetail(
             **_read_out(record).model_dump(),
@@ -607,7 +624,8 @@ def get_read_route(
         )
         return detail, 1
 
-    return _audited(run)
+    # A fetch naming a granting agency is recorded in its trail too: the door chooses it (_SHARED_CHAINS).
+    return _audited(run, response_elements=shared)
 
 
 @app.get("/audit", summary="Query the audit trail of your agency", tags=["audit"])

@@ -217,10 +217,14 @@ def search_reads(
     return ReadPage(found, None, scanned)
 
 
-def fetch_read(read_id: str, user: User, source: ReadSource, now: datetime) -> PlateReadRecord:
-    """One read of the caller's agency inside retention; anything else is NotFound (no existence leak)."""
+def fetch_read(
+    read_id: str, user: User, source: ReadSource, now: datetime, agency: str | None = None
+) -> PlateReadRecord:
+    """One read of `agency` (default: the caller's; another only once the caller checked its grant) inside
+    retention; anything else is NotFound (no existence leak)."""
+    wanted = agency or user.agency
     for record in source.by_id(read_id):
-        if record.agency == user.agency and not is_expired(record.expires_at, now):
+        if record.agency == wanted and not is_expired(record.expires_at, now):
             return record
     raise NotFound(f"no read {read_id} is visible to you")
 

@@ -92,6 +92,7 @@ class SearchRequest(PurposeFields):
 
 class ReadRequest(PurposeFields):
     read_id: str = Field(pattern=READ_ID_PATTERN)
+    agency: str | None = Field(default=None, pattern=AGENCY_PATTERN)  # another agency's read, under its grant
 
 
 class AuditQueryRequest(_Strict):
