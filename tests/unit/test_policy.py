@@ -352,4 +352,27 @@ def test_sharing_is_only_what_an_active_grant_allows() -> None:
     assert grant_allowing(policy, sheriff, Scope.SEARCH_READS, "homicide", after) is None
     chp = "California Highway Patrol, Golden Gate Division"
     assert grant_allowing(policy, chp, Scope.SEARCH_READS, "stolen-vehicle", during) is None
-    assert grant_allowing(policy, "Unknown PD", Scope.RECEIVE_HOTLIST_ALERTS, "stolen-vehicle", during) is None
+    assert grant_allowing(policy, "Unknown PD", Scope.SEARCH_READS, "stolen-vehicle", during) is None
+
+
+def test_policy_check_refuses_a_scope_the_code_does_not_enforce(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the California example, whose grants publish only `search-reads` (enforced by the officer API)
+    from plateguard.policy import enforcement
+
+    unenforced = "enforcement: sharing.grants[county-sheriff].scopes publishes 'search-reads', which no code enforces"
+    assert unenforced not in enforcement_problems(load_policy(CALIFORNIA))
+    # When no code enforces `search-reads` any more (its entry leaves ENFORCED_SCOPES)
+    monkeypatch.setattr(enforcement, "ENFORCED_SCOPES", {})
+    # Then `policy check` names the grant and the scope it publishes without enforcement, and fails
+    assert unenforced in enforcement_problems(load_policy(CALIFORNIA))
+    assert main(["policy", "check", "--policy", str(CALIFORNIA)]) == 1
+
+
+def test_a_policy_granting_alerts_across_agencies_is_refused(tmp_path: Path) -> None:
+    # Given a grant publishing `receive-hotlist-alerts`, which the system does not deliver
+    data = california()
+    data["sharing"]["grants"][0]["scopes"] = ["search-reads", "receive-hotlist-alerts"]
+    # Then the policy does not load (the register cannot publish it) and `policy check` fails
+    [problem] = problems_of(data)
+    assert problem.startswith("sharing.grants[county-sheriff].scopes[1]: Input should be 'search-reads'")
+    assert main(["policy", "check", "--policy", str(write(tmp_path, data))]) == 1

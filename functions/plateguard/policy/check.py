@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from plateguard.policy.enforcement import api_environment, ingest_environment
+from plateguard.policy.enforcement import api_environment, ingest_environment, unenforced_scopes
 from plateguard.policy.loader import PolicyError, PolicyProblem, load_policy
 from plateguard.policy.model import Policy
 from plateguard.policy.render import ELEMENT_FIELDS, ELEMENTS, render_html, section_markdown, sections
@@ -121,6 +121,10 @@ def enforcement_problems(policy: Policy) -> list[str]:
                 f"enforcement: the {function} function rejects {e['loc'][0]}={needed.get(str(e['loc'][0]))}: {e['msg']}"
                 for e in exc.errors()
             ]
+    problems += [
+        f"enforcement: sharing.grants[{grant_id}].scopes publishes {scope.value!r}, which no code enforces"
+        for grant_id, scope in unenforced_scopes(policy)
+    ]
     return problems
 
 

@@ -67,6 +67,20 @@ def api_environment(policy: Policy) -> dict[str, str]:
 
 _GRANTS = TypeAdapter(list[SharingGrant])
 
+# The sharing scopes the code enforces, each with where: `policy check` refuses a policy whose grants publish
+# any other (the register must not promise what the system does not do). Add a scope here only with its
+# enforcement and tests.
+ENFORCED_SCOPES: dict[Scope, str] = {
+    Scope.SEARCH_READS: "officer API: GET /reads?agency= and GET /reads/{read_id}?agency= under the grant",
+}
+
+
+def unenforced_scopes(policy: Policy) -> list[tuple[str, Scope]]:
+    """(grant id, scope) for each scope a grant publishes that no code enforces."""
+    return [
+        (grant.id, scope) for grant in policy.sharing.grants for scope in grant.scopes if scope not in ENFORCED_SCOPES
+    ]
+
 
 def sharing_grants_json(policy: Policy) -> str:
     """The policy's grants as the API enforces them (SHARING_GRANTS): compact JSON, validated on load."""

@@ -214,9 +214,11 @@ CALIFORNIA_PUBLIC = frozenset(
 )
 
 
+# What a grant lets the recipient do. Only scopes the code enforces belong here, since the register publishes
+# them (ENFORCED_SCOPES in enforcement.py; `policy check` compares): `receive-hotlist-alerts` was removed
+# because alerts never crossed agencies (docs/policy.md, "Sharing grants").
 class Scope(StrEnum):
     SEARCH_READS = "search-reads"
-    RECEIVE_HOTLIST_ALERTS = "receive-hotlist-alerts"
 
 
 class SharingGrant(_Strict):
