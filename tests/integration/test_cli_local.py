@@ -27,9 +27,11 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     )
     assert summary, result.stdout
     images, reads, alerts, quarantined, no_plate = map(int, summary.groups())
-    # The story: exact hit + its repeat (deduplicated), an ambiguous read, a historical hit
-    assert (images, reads, alerts, quarantined, no_plate) == (10, 6, 3, 3, 1)
-    assert "accepted=2 rejected=1" in result.stdout
+    # The story: the import's historical hits on the two stored reads of 7KDR394, exact hit + its repeat
+    # (deduplicated), an ambiguous read, a historical hit on a plate added later
+    assert (images, reads, alerts, quarantined, no_plate) == (10, 6, 5, 3, 1)
+    assert "accepted=2 rejected=1" in result.stdout and "historical hits: 2" in result.stdout
+    assert "HISTORICAL ALERT [HIGH] stolen-vehicle 7KDR394" in result.stdout
     assert "repeat within the dedup window" in result.stdout
     assert "MNB217 (listed 5MNB217, differs at [0])" in result.stdout
     assert "HISTORICAL ALERT [MEDIUM] bolo 3HVW872" in result.stdout

@@ -122,6 +122,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
 
     print(f"Local AWS at {environment.endpoint_url}; officer API at {environment.state.get('api_url')}", flush=True)
     now = datetime.now(UTC)
+    imported_hits = 0
     if args.images:
         if not args.images.is_dir():
             print(f"error: --images {args.images} is not a directory")
@@ -131,7 +132,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
             print(f"error: no .jpg/.jpeg/.png files in {args.images}")
             return 2
     else:
-        _import_demo_hotlist(environment)
+        imported_hits = _import_demo_hotlist(environment)
         uploads = synthetic_uploads(now)
 
     s3 = environment.client("s3")
@@ -154,7 +155,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
             print(_progress(len(outcomes), len(uploads)), flush=True)
         time.sleep(0.2)
 
-    expected_alerts = sum(len(o.alert_ids) for o in outcomes.values())
+    expected_alerts = imported_hits + sum(len(o.alert_ids) for o in outcomes.values())
     if not args.images:
         expected_alerts += _historical_hit(environment)
     alert_deadline = time.monotonic() + 15
@@ -202,7 +203,8 @@ def _api(
     return dict(answer)
 
 
-def _import_demo_hotlist(environment: LocalEnvironment) -> None:
+def _import_demo_hotlist(environment: LocalEnvironment) -> int:
+    """Import the demo list; the stored reads of its plates (seeded for searches) raise historical alerts."""
     csv_path = environment.state_dir / "demo-hotlist.csv"
     csv_path.write_text(DEMO_HOTLIST_CSV)
     result = _api(
@@ -211,9 +213,11 @@ def _import_demo_hotlist(environment: LocalEnvironment) -> None:
     print(
         f"hot list     imported {csv_path} into stolen-vehicles as sgt.chen: accepted={result['accepted']} "
         f"rejected={len(result['rejected'])}"
-        + "".join(f" (line {r['row']}: {r['reason']})" for r in result["rejected"]),
+        + "".join(f" (line {r['row']}: {r['reason']})" for r in result["rejected"])
+        + f"; historical hits: {result['historical_hits']}",
         flush=True,
     )
+    return int(result["historical_hits"])
 
 
 def _historical_hit(environment: LocalEnvironment) -> int:
