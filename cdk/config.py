@@ -164,6 +164,7 @@ class PlateGuardConfig:
             # The API refuses lapsed training on every request, with the jobs' strictest period.
             policy_api_env={
                 **enforcement.api_environment(policy),
+                **enforcement.alert_routes_environment(policy),
                 **{k: v for k, v in jobs_env.items() if k.startswith("TRAINING_")},
             },
             policy_jobs_env=jobs_env,

@@ -104,6 +104,8 @@ class PlateGuardStack(Stack):
         )
         # Account changes made through the API (disable, separate, reactivate) are reported to supervisors.
         self.api.grant_supervisor_notices(self.jobs.topic)
+        # The disabling job removes a disabled account's alert subscriptions.
+        self.jobs.grant_subscription_removal(alerts.topic)
         self.sweeper = RetentionSweeper(
             self,
             "Retention",

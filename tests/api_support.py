@@ -272,6 +272,7 @@ def API_TABLES() -> tuple[Any, ...]:
         schema.ALERTS,
         schema.HOLDS,
         schema.REVIEWS,
+        schema.SUBSCRIPTIONS,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,8 @@ def hotlist_route_request(route: Route) -> dict[str, Any]:
         )
     )
     path_params = {"list_name": LIST.name, "plate": "7KDR394", "alert_id": alert_id}
+    if "{subscription_id}" in route.path:  # the officer's own (a supervisor may remove it too)
+        path_params["subscription_id"] = officers_subscription(now).subscription_id
     path = route.path.format(**path_params)
     params = {k: v for k, v in path_params.items() if "{" + k + "}" in route.path}
     bodies: dict[tuple[str, str], dict[str, Any]] = {
@@ -68,3 +71,25 @@ def hotlist_route_request(route: Route) -> dict[str, Any]:
     if body is not None:
         request["body"] = body
     return request
+
+
+def officers_subscription(now: datetime, who: str = "officer", endpoint: str = "+15551234567") -> Any:
+    """An SMS subscription on the alert topic, recorded as `who`'s (as POST /subscriptions records it)."""
+    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
+    from plateguard.logic.subscriptions import Subscription, subscription_id
+    from tests.api_support import USERS
+
+    deps, user = get_alerts_api_dependencies(), USERS[who]
+    policy = {"agency": [user.agency]}
+    arn = deps.sns.subscribe(
+        TopicArn=deps.topic_arn,
+        Protocol="sms",
+        Endpoint=endpoint,
+        Attributes={"FilterPolicy": json.dumps(policy)},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    subscription = Subscription(
+        user.agency, subscription_id(arn), arn, user.principal_arn, user.username, "sms", endpoint, now, policy
+    )
+    deps.subscriptions.put(subscription)
+    return subscription

@@ -64,7 +64,7 @@ class OfficerApi(Construct):
         # HoldsApiSettings (legal holds) reads HOLDS_TABLE_NAME; ReviewsApiSettings (search-audit
         # reviews) reads REVIEWS_TABLE_NAME.
         served = (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS,
-                  schema.ALERTS, schema.HOLDS, schema.REVIEWS)  # fmt: skip
+                  schema.ALERTS, schema.HOLDS, schema.REVIEWS, schema.SUBSCRIPTIONS)  # fmt: skip
         environment = {spec.env_var: tables[spec.logical_id].table_name for spec in served}
         environment |= {
             schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
@@ -113,6 +113,11 @@ class OfficerApi(Construct):
         # own endpoints (the handler pins each subscription's filter policy to the caller's agency).
         alert_topic.grant_publish(fn)
         alert_topic.grant_subscribe(fn)
+        # Subscriptions are listed and removed (by their owner, a supervisor, or with a disabled or
+        # separated account): the owners' records, and sns:Unsubscribe (authorised on the topic).
+        grant_append(tables[schema.SUBSCRIPTIONS.logical_id], fn, update=False)
+        tables[schema.SUBSCRIPTIONS.logical_id].grant(fn, "dynamodb:DeleteItem")
+        fn.add_to_role_policy(iam.PolicyStatement(actions=["sns:Unsubscribe"], resources=[alert_topic.topic_arn]))
         audit_bucket.grant_put(fn)
         # Presigned crop URLs carry this role's permissions: crops only, never raw camera frames.
         images_bucket.grant_read(fn, f"{schema.CROPS_PREFIX}*")

@@ -26,7 +26,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from cdk.constructs.function import PlateGuardFunction
-from cdk.constructs.storage import grant_append
+from cdk.constructs.storage import grant_append, grant_lookup
 from plateguard import schema
 
 JOBS_HANDLER = "plateguard.handlers.jobs.handle_scheduled_job"
@@ -72,7 +72,8 @@ class OversightJobs(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
-        environment = {s.env_var: tables[s.logical_id].table_name for s in (schema.USERS, schema.AUDIT, schema.REVIEWS)}
+        served = (schema.USERS, schema.AUDIT, schema.REVIEWS, schema.SUBSCRIPTIONS)
+        environment = {s.env_var: tables[s.logical_id].table_name for s in served}
         environment |= {
             schema.AUDIT_BUCKET.env_var: audit_bucket.bucket_name,
             schema.IMAGES_BUCKET.env_var: images_bucket.bucket_name,
@@ -101,6 +102,10 @@ class OversightJobs(Construct):
         # The agency's case-number export (dal/cases.py) for the unknown-case-number misuse signal.
         images_bucket.grant_read(fn, f"{schema.CASE_REGISTRY_PREFIX}*")
         self.topic.grant_publish(fn)
+        # A disabled account's alert subscriptions go with it: their records (read, delete) ...
+        subscriptions = tables[schema.SUBSCRIPTIONS.logical_id]
+        grant_lookup(subscriptions, fn)
+        subscriptions.grant(fn, "dynamodb:DeleteItem")
 
         for job, schedule in SCHEDULES.items():
             events.Rule(
@@ -142,6 +147,12 @@ class OversightJobs(Construct):
                 )
             ],
             apply_to_children=True,
+        )
+
+    def grant_subscription_removal(self, alert_topic: sns.ITopic) -> None:
+        """... and sns:Unsubscribe on the alert topic (where SNS authorises a subscription's removal)."""
+        self.function.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["sns:Unsubscribe"], resources=[alert_topic.topic_arn])
         )
 
     def _audit_digest(

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "plateguard.commands.admin",
     "plateguard.commands.users",
     "plateguard.commands.subscribe",
+    "plateguard.commands.subscriptions",
 )
 
 

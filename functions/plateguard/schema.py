@@ -245,3 +245,14 @@ TABLES = (*TABLES, REVIEWS)
 # Account changes, review assignments and escalations for an agency's supervisors (scheduled jobs).
 # Messages carry an `agency` attribute for subscription filter policies; never plate data.
 SUPERVISOR_TOPIC = TopicSpec(logical_id="SupervisorTopic", env_var="SUPERVISOR_TOPIC_ARN")
+
+# Alert subscriptions: who registered which SNS subscription, so officers list and remove their own,
+# supervisors their agency's, and disabling or separating an account removes every one of its
+# subscriptions in the same change. No TTL: a subscription lives until removed.
+SUBSCRIPTIONS = TableSpec(
+    logical_id="SubscriptionsTable",
+    env_var="SUBSCRIPTIONS_TABLE_NAME",
+    keys=KeySpec("agency", "subscription_id"),  # subscription_id: the SNS subscription ARN's last part
+    description="Alert subscriptions and their owners",
+)
+TABLES = (*TABLES, SUBSCRIPTIONS)

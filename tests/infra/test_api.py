@@ -175,9 +175,11 @@ def test_api_function_permissions(synth: Synthesized) -> None:
     assert schema.HOLDS.logical_id in tables("dynamodb:PutItem") & tables("dynamodb:UpdateItem")
     # Search-audit findings and sign-offs are recorded (put, update), never deleted
     assert schema.REVIEWS.logical_id in tables("dynamodb:PutItem") & tables("dynamodb:UpdateItem")
-    # And the only table it can delete from is the hot-list entries one (supervisors remove entries)
+    # And the only tables it can delete from are the hot-list entries (supervisors remove entries) and the
+    # alert-subscription records (removed subscriptions)
     deletable = tables("dynamodb:DeleteItem") | tables("dynamodb:BatchWriteItem")
-    assert deletable == {schema.HOTLIST.logical_id}
+    assert deletable == {schema.HOTLIST.logical_id, schema.SUBSCRIPTIONS.logical_id}
+    assert schema.SUBSCRIPTIONS.logical_id not in tables("dynamodb:BatchWriteItem")
     # It reads everything officers may see, but never image outcomes (ingest bookkeeping)
     readable = tables("dynamodb:Query")
     assert {schema.READS.logical_id, schema.USERS.logical_id, schema.AUDIT.logical_id} <= readable
@@ -207,4 +209,9 @@ def test_api_subscribes_only_on_the_alert_topic_and_publishes_to_it_and_the_supe
     sns = allowed_actions(role_statements(synth, function), "sns:")
     topic = {f"<{schema.ALERT_TOPIC.logical_id}>"}
     # Account changes made through the users routes are reported on the supervisors' topic
-    assert sns == {"sns:Publish": topic | {f"<{schema.SUPERVISOR_TOPIC.logical_id}>"}, "sns:Subscribe": topic}
+    # Subscriptions are removed (by their owner, a supervisor, or with the account) on the alert topic only
+    assert sns == {
+        "sns:Publish": topic | {f"<{schema.SUPERVISOR_TOPIC.logical_id}>"},
+        "sns:Subscribe": topic,
+        "sns:Unsubscribe": topic,
+    }

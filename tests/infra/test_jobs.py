@@ -48,9 +48,15 @@ def test_jobs_append_to_the_audit_trail_and_notify_only_supervisors(synth: Synth
 
     assert tables("dynamodb:PutItem") == {schema.USERS.logical_id, schema.AUDIT.logical_id, schema.REVIEWS.logical_id}
     assert schema.AUDIT.logical_id not in tables("dynamodb:UpdateItem") | tables("dynamodb:BatchWriteItem")
-    assert not tables("dynamodb:DeleteItem")
+    # Deletes only the alert-subscription records of the accounts it disables
+    assert tables("dynamodb:DeleteItem") == {schema.SUBSCRIPTIONS.logical_id}
     # Never plate data: no reads, images, alerts or hot lists
     touched = {t for action in dynamo for t in tables(action)}
-    assert touched == {schema.USERS.logical_id, schema.AUDIT.logical_id, schema.REVIEWS.logical_id}
+    assert touched == {
+        schema.USERS.logical_id, schema.AUDIT.logical_id, schema.REVIEWS.logical_id, schema.SUBSCRIPTIONS.logical_id,
+    }  # fmt: skip
     sns = allowed_actions(statements, "sns:")
-    assert sns == {"sns:Publish": {f"<{schema.SUPERVISOR_TOPIC.logical_id}>"}}
+    assert sns == {
+        "sns:Publish": {f"<{schema.SUPERVISOR_TOPIC.logical_id}>"},
+        "sns:Unsubscribe": {f"<{schema.ALERT_TOPIC.logical_id}>"},  # a disabled account's subscriptions
+    }

@@ -79,6 +79,12 @@ def shift(synth: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _api(env, "officer", "GET", "/reads", params=params)
         entry = {"plate": "3HVW872", "reason": "Burglary suspect vehicle", "case_number": "DPD-2026-004610"}
         _api(env, "officer", "POST", "/hotlists/bolo/entries", entry)
+        # Subscriptions: registered with their owner's record, listed, removed, and removed with the account.
+        subscribed = _api(env, "officer", "POST", "/subscriptions", {"protocol": "sms", "endpoint": "+15551234567"})
+        _api(env, "supervisor", "GET", "/subscriptions")
+        _api(env, "officer", "DELETE", f"/subscriptions/{subscribed['subscription_id']}")
+        _api(env, "officer", "POST", "/subscriptions", {"protocol": "sms", "endpoint": "+15557654321"})
+        _api(env, "admin", "POST", "/users/officer.garcia/disable", {"reason": "administrative leave"})
         # The daily import path too: its batched historical pass (by-day queries, alert put, publish).
         bolo = f"plate,state,reason,case_number\n{DEMO_HOTLIST_PLATE},CA,Robbery suspect vehicle,DPD-2026-004611\n"
         assert _api(env, "supervisor", "POST", "/hotlists/bolo/import", {"content": bolo})["historical_hits"] >= 1

@@ -53,7 +53,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobsWorld]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for spec in (schema.USERS, schema.AUDIT, schema.REVIEWS):
+        for spec in (schema.USERS, schema.AUDIT, schema.REVIEWS, schema.SUBSCRIPTIONS):
             dynamodb.create_table(**table_definition(spec, f"t-{spec.logical_id}"))
             monkeypatch.setenv(spec.env_var, f"t-{spec.logical_id}")
         s3 = boto3.client("s3", region_name=REGION)

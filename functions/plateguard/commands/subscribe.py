@@ -1,7 +1,8 @@
 """`plateguard subscribe`: register a phone, email, push or HTTPS endpoint for hot-list alerts.
 
 Through the audited API (`POST /subscriptions`): the handler pins the subscription's SNS filter to the
-caller's agency, so an endpoint never receives another agency's alerts.
+caller's agency, so an endpoint never receives another agency's alerts; e-mail and HTTPS endpoints only
+under the domains the agency's policy lists. `plateguard subscriptions list|remove` manages them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,6 @@ def run_subscribe(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer, indent=2))
     else:
-        print(f"subscribed {args.protocol} {args.endpoint}: {answer['subscription_arn']}")
+        print(f"subscribed {args.protocol} {args.endpoint}: {answer['subscription_id']}")
         print(f"  filter: {json.dumps(answer['filter_policy'], sort_keys=True)}")
     return 0

@@ -412,3 +412,23 @@ class ReviewItem(Model):
 
 
 MODELS_BY_TABLE[schema.REVIEWS.logical_id] = ReviewItem
+
+
+class SubscriptionItem(Model):
+    """An alert subscription and its owner (plateguard.dal.subscriptions)."""
+
+    class Meta(_Unbound):
+        pass
+
+    agency = UnicodeAttribute(hash_key=True)
+    subscription_id = UnicodeAttribute(range_key=True)
+    subscription_arn = UnicodeAttribute()
+    owner_arn = UnicodeAttribute()
+    owner_username = UnicodeAttribute()
+    protocol = UnicodeAttribute()
+    endpoint = UnicodeAttribute()
+    filter_policy = JSONAttribute(default=dict)
+    created_at = UTCDateTimeAttribute()
+
+
+MODELS_BY_TABLE[schema.SUBSCRIPTIONS.logical_id] = SubscriptionItem

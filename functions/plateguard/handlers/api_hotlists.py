@@ -39,6 +39,14 @@ from plateguard.logic.hotlist_admin import (
     parse_csv,
     parse_ncic,
 )
+from plateguard.logic.subscriptions import (
+    Subscription,
+    check_endpoint,
+    find_removable,
+    visible_subscriptions,
+)
+from plateguard.logic.subscriptions import remove as remove_subscription
+from plateguard.logic.subscriptions import subscription_id as subscription_id_of
 from plateguard.models.errors import Conflict, InvalidRequest, NotFound
 from plateguard.models.settings import get_alerts_api_settings
 
@@ -57,10 +65,13 @@ EVENT_NAMES: dict[tuple[str, str], str] = {
     ("GET", "/alerts/summary"): "GetAlertOutcomeSummary",
     ("POST", "/alerts/{alert_id}/disposition"): "SetAlertDisposition",
     ("POST", "/subscriptions"): "RegisterAlertSubscription",
+    ("GET", "/subscriptions"): "ListAlertSubscriptions",
+    ("DELETE", "/subscriptions/{subscription_id}"): "DeleteAlertSubscription",
 }
 LIST_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 ALERT_ID_PATTERN = r"^[0-9a-f]{24}$"
 PLATE_PATTERN = r"^[A-Za-z0-9]{1,10}$"
+SUBSCRIPTION_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,9 @@ class AlertsApiDependencies:
     topic_arn: str
     alert_retention_days: float
     alert_min_confidence: float
+    subscriptions: Any  # dal.subscriptions.DynamoSubscriptionStore: who owns which subscription
+    unsubscriber: Any  # dal.subscriptions.SnsUnsubscriber
+    endpoint_domains: tuple[str, ...]  # the policy's alerts.allowed_endpoint_domains
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +96,7 @@ def get_alerts_api_dependencies() -> AlertsApiDependencies:
     from plateguard.dal.hotlists import DynamoHotListStore
     from plateguard.dal.notify import SnsAlertPublisher
     from plateguard.dal.repositories import DynamoIngestRepository
+    from plateguard.dal.subscriptions import DynamoSubscriptionStore, SnsUnsubscriber
     from plateguard.dal.tables import bind_tables
 
     settings = get_alerts_api_settings()
@@ -92,6 +107,7 @@ def get_alerts_api_dependencies() -> AlertsApiDependencies:
             schema.ALERTS.logical_id: settings.alerts_table_name,
             schema.CAMERAS.logical_id: settings.cameras_table_name,
             schema.READS.logical_id: settings.reads_table_name,
+            schema.SUBSCRIPTIONS.logical_id: settings.subscriptions_table_name,
         },
         region=settings.aws_region,
         host=settings.aws_endpoint_url,
@@ -106,6 +122,9 @@ def get_alerts_api_dependencies() -> AlertsApiDependencies:
         topic_arn=settings.alert_topic_arn,
         alert_retention_days=settings.alert_retention_days,
         alert_min_confidence=settings.alert_min_confidence,
+        subscriptions=DynamoSubscriptionStore(),
+        unsubscriber=SnsUnsubscriber(sns),
+        endpoint_domains=settings.endpoint_domain_list,
     )
 
 
@@ -456,6 +475,8 @@ def subscribe_route(body: SubscriptionRequest) -> dict[str, Any]:
         if not pattern.match(body.endpoint):
             raise InvalidRequest(f"endpoint for protocol {body.protocol} must be {expected}")
         deps = get_alerts_api_dependencies()
+        # Alert detail is CJI: e-mail and webhooks only at the agency's own domains (policy).
+        check_endpoint(body.protocol, body.endpoint, deps.endpoint_domains)
         policy = filter_policy(user.agency, body)
         response = deps.sns.subscribe(
             TopicArn=deps.topic_arn,
@@ -464,7 +485,53 @@ def subscribe_route(body: SubscriptionRequest) -> dict[str, Any]:
             Attributes={"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"},
             ReturnSubscriptionArn=True,
         )
-        out = {"subscription_arn": response["SubscriptionArn"], "filter_policy": policy, "username": user.username}
+        arn = response["SubscriptionArn"]
+        # The owner's record, so the subscription can be listed, removed, and removed with the account.
+        deps.subscriptions.put(
+            Subscription(
+                agency=user.agency,
+                subscription_id=subscription_id_of(arn),
+                subscription_arn=arn,
+                owner_arn=user.principal_arn,
+                owner_username=user.username,
+                protocol=body.protocol,
+                endpoint=body.endpoint,
+                created_at=_now(),
+                filter_policy=policy,
+            )
+        )
+        out = {
+            "subscription_id": subscription_id_of(arn),
+            "subscription_arn": arn,
+            "filter_policy": policy,
+            "username": user.username,
+        }
         return out, 1
+
+    return _audited(run)
+
+
+@router.get("/subscriptions", summary="Your alert subscriptions (supervisors: the agency's)", tags=["alerts"])
+def list_subscriptions_route() -> dict[str, Any]:
+    def run(user: User) -> tuple[dict[str, Any], int]:
+        found = visible_subscriptions(user, get_alerts_api_dependencies().subscriptions)
+        return {"subscriptions": [s.summary() for s in found], "count": len(found)}, len(found)
+
+    return _audited(run)
+
+
+@router.delete(
+    "/subscriptions/<subscription_id>",
+    summary="Remove an alert subscription (your own; supervisors: any of the agency's)",
+    tags=["alerts"],
+)
+def delete_subscription_route(
+    subscription_id: Annotated[str, Path(pattern=SUBSCRIPTION_ID_PATTERN)],
+) -> dict[str, Any]:
+    def run(user: User) -> tuple[dict[str, Any], int]:
+        deps = get_alerts_api_dependencies()
+        found = find_removable(user, subscription_id, deps.subscriptions)
+        remove_subscription(found, store=deps.subscriptions, sns=deps.unsubscriber)
+        return {"removed": found.summary()}, 1
 
     return _audited(run)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from plateguard import schema
 from plateguard.logic.access import User, UserStatus, put_user, training_expires_at
 from plateguard.logic.accounts import (
     AccountChange,
@@ -27,6 +28,7 @@ from plateguard.logic.accounts import (
 )
 from plateguard.logic.identity import user_principal_arn
 from plateguard.logic.oversight import SupervisorNotifier
+from plateguard.logic.subscriptions import SubscriptionRemover
 from plateguard.models.api import (
     USERNAME_PATTERN,
     AccountActionRequest,
@@ -57,14 +59,22 @@ UserId = Annotated[str, Path(pattern=USERNAME_PATTERN, description="Username wit
 class UsersApiDependencies:
     notifier: SupervisorNotifier
     accounts: AccountPolicy
+    subscriptions: SubscriptionRemover  # disabling or separating removes the account's alert subscriptions
 
 
 @lru_cache(maxsize=1)
 def get_users_api_dependencies() -> UsersApiDependencies:
     from plateguard.dal.clients import aws_client
+    from plateguard.dal.subscriptions import DynamoSubscriptionStore, SnsUnsubscriber
     from plateguard.dal.supervisors import SnsSupervisorNotifier
+    from plateguard.dal.tables import bind_tables
 
     settings = get_users_api_settings()
+    bind_tables(
+        {schema.SUBSCRIPTIONS.logical_id: settings.subscriptions_table_name},
+        region=settings.aws_region,
+        host=settings.aws_endpoint_url,
+    )
     sns = aws_client("sns", settings.aws_region, settings.aws_endpoint_url)
     return UsersApiDependencies(
         notifier=SnsSupervisorNotifier(sns, settings.supervisor_topic_arn),
@@ -72,6 +82,7 @@ def get_users_api_dependencies() -> UsersApiDependencies:
             inactivity_disable_days=settings.inactivity_disable_days,
             training_refresh_months=settings.training_refresh_months,
         ),
+        subscriptions=SubscriptionRemover(DynamoSubscriptionStore(), SnsUnsubscriber(sns)),
     )
 
 
@@ -159,7 +170,7 @@ def _suspend(user_id: str, body: AccountActionRequest, change_fn: Any) -> Accoun
         core, deps = _core(), get_users_api_dependencies()
         target = account_named(core.users, admin.agency, user_id)
         change = change_fn(admin, target.principal_arn, body.reason, users=core.users, trail=core.trail,
-                           notifier=deps.notifier, now=_now())  # fmt: skip
+                           notifier=deps.notifier, now=_now(), subscriptions=deps.subscriptions)  # fmt: skip
         return _change_out(change, core.users), 1
 
     return _audited(run, parameters={"reason": body.reason})

@@ -26,6 +26,7 @@ from plateguard.logic.access import UserDirectory
 from plateguard.logic.accounts import AccountPolicy, disable_lapsed_accounts
 from plateguard.logic.audit_chain import AuditTrail
 from plateguard.logic.sampling import SamplingDependencies, SamplingPolicy, escalate_overdue, sample_searches
+from plateguard.logic.subscriptions import SubscriptionRemover
 from plateguard.models.job_settings import get_digest_settings, get_job_settings
 from plateguard.observability import logger, metrics, tracer
 
@@ -39,6 +40,7 @@ class JobDependencies:
     sampling_policy: SamplingPolicy
     clock: Callable[[], datetime]
     cases: S3CaseRegistry | None = None  # the agency's case-number export, when configured
+    subscriptions: SubscriptionRemover | None = None  # a disabled account's alert subscriptions go with it
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +48,7 @@ def get_job_dependencies() -> JobDependencies:
     from plateguard.dal.audit import DynamoAuditStore, S3AuditArchive
     from plateguard.dal.clients import aws_client
     from plateguard.dal.reviews import DynamoReviewStore
+    from plateguard.dal.subscriptions import DynamoSubscriptionStore, SnsUnsubscriber
     from plateguard.dal.supervisors import SnsSupervisorNotifier
     from plateguard.dal.tables import bind_tables
     from plateguard.dal.users import DynamoUserDirectory
@@ -56,6 +59,7 @@ def get_job_dependencies() -> JobDependencies:
             schema.USERS.logical_id: settings.users_table_name,
             schema.AUDIT.logical_id: settings.audit_table_name,
             schema.REVIEWS.logical_id: settings.reviews_table_name,
+            schema.SUBSCRIPTIONS.logical_id: settings.subscriptions_table_name,
         },
         region=settings.aws_region,
         host=settings.aws_endpoint_url,
@@ -66,9 +70,8 @@ def get_job_dependencies() -> JobDependencies:
         store,
         S3AuditArchive(aws_client("s3", settings.aws_region, settings.aws_endpoint_url), settings.audit_bucket_name),
     )
-    notifier = SnsSupervisorNotifier(
-        aws_client("sns", settings.aws_region, settings.aws_endpoint_url), settings.supervisor_topic_arn
-    )
+    sns = aws_client("sns", settings.aws_region, settings.aws_endpoint_url)
+    notifier = SnsSupervisorNotifier(sns, settings.supervisor_topic_arn)
     return JobDependencies(
         users=users,
         trail=trail,
@@ -93,14 +96,16 @@ def get_job_dependencies() -> JobDependencies:
         )
         if settings.images_bucket_name
         else None,
+        subscriptions=SubscriptionRemover(DynamoSubscriptionStore(), SnsUnsubscriber(sns)),
     )
 
 
 def _disable(agency: str, deps: JobDependencies, now: datetime) -> dict[str, Any]:
     s = deps.sampling
     changes = disable_lapsed_accounts(
-        agency, users=deps.users, trail=deps.trail, notifier=s.notifier, policy=deps.accounts, now=now
-    )
+        agency, users=deps.users, trail=deps.trail, notifier=s.notifier, policy=deps.accounts, now=now,
+        subscriptions=deps.subscriptions,
+    )  # fmt: skip
     metrics.add_metric(name="AccountsDisabled", unit=MetricUnit.Count, value=len(changes))
     return {"disabled": [c.summary() for c in changes]}
 

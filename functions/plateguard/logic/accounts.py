@@ -6,7 +6,8 @@ recorded, after it lapses, or after the inactivity limit (`authorize`). This mod
 request-time refusals into account state a supervisor can see: the scheduled job *disables* the
 accounts that `authorize` would refuse for inactivity or lapsed training, and separation takes effect
 at once. Every change is written to the agency's audit chain first (no unaudited change) and then
-reported to the agency's supervisors.
+reported to the agency's supervisors. Disabling or separating an account removes every alert
+subscription it owns in the same change (named in the change's audit record), so alerts stop at once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from plateguard.logic.access import User, UserDirectory, UserStatus, training_expires_at
 from plateguard.logic.audit_chain import AuditTrail
 from plateguard.logic.oversight import SupervisorNotifier, job_event, person_event
+from plateguard.logic.subscriptions import Subscription, SubscriptionRemover
 from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest, NotFound
 from plateguard.models.routes import Role
 
@@ -102,22 +104,30 @@ def disable_lapsed_accounts(
     notifier: SupervisorNotifier,
     policy: AccountPolicy,
     now: datetime,
+    subscriptions: SubscriptionRemover | None = None,
 ) -> list[AccountChange]:
-    """The scheduled job for one agency: disable every active account that is inactive or untrained."""
+    """The scheduled job for one agency: disable every active account that is inactive or untrained,
+    removing its alert subscriptions; and remove any subscription still owned by an inactive account."""
     changes: list[AccountChange] = []
     for user in sorted(users.list_agency(agency), key=lambda u: u.username):
         reasons = lapse_reasons(user, policy, now)
+        owned = _subscriptions_of(user, subscriptions)
         if not reasons:
+            if user.status is not UserStatus.ACTIVE and owned:
+                _remove_leftover(user, owned, subscriptions, trail, now)
             continue
         expires = training_expires_at(user, policy.refresh_months(user.role))
         detail = {
             "lastActivityAt": _iso(user.last_activity_at or user.created_at),
             "trainingExpiresAt": _iso(expires),
         }
-        parameters = {"targetPrincipalArn": user.principal_arn, "targetUsername": user.username}
+        parameters: dict[str, Any] = {"targetPrincipalArn": user.principal_arn, "targetUsername": user.username}
+        if owned:
+            parameters["removedSubscriptions"] = [s.subscription_id for s in owned]
         trail.record(
             job_event("DisableAccount", agency, now, parameters | {"reasons": list(reasons)} | detail, job=JOB_NAME)
         )
+        _remove_subscriptions(owned, subscriptions)
         users.put(replace(user, status=UserStatus.DISABLED))
         changes.append(AccountChange(agency, user.principal_arn, user.username, "disabled", tuple(reasons), detail))
     if changes:
@@ -127,6 +137,35 @@ def disable_lapsed_accounts(
             {"job": JOB_NAME, "at": now.isoformat(), "changes": [c.summary() for c in changes]},
         )
     return changes
+
+
+def _subscriptions_of(user: User, subscriptions: SubscriptionRemover | None) -> list[Subscription]:
+    return subscriptions.owned_by(user) if subscriptions is not None else []
+
+
+def _remove_subscriptions(found: list[Subscription], subscriptions: SubscriptionRemover | None) -> None:
+    # Before the status is stored: if SNS fails, the change fails whole and a retry finds them again.
+    if subscriptions is not None and found:
+        subscriptions.remove_all(found)
+
+
+def _remove_leftover(
+    user: User,
+    owned: list[Subscription],
+    subscriptions: SubscriptionRemover | None,
+    trail: AuditTrail,
+    now: datetime,
+) -> None:
+    """Subscriptions of an account already disabled or separated (left by a failed removal, or made
+    before removal came with the change): recorded, then removed."""
+    parameters = {
+        "targetPrincipalArn": user.principal_arn,
+        "targetUsername": user.username,
+        "status": user.status.value,
+        "removedSubscriptions": [s.subscription_id for s in owned],
+    }
+    trail.record(job_event("RemoveSubscriptions", user.agency, now, parameters, job=JOB_NAME))
+    _remove_subscriptions(owned, subscriptions)
 
 
 def _overseer(actor: User, target_arn: str, users: UserDirectory, action: str) -> User:
@@ -153,17 +192,25 @@ def _suspend(
     trail: AuditTrail,
     notifier: SupervisorNotifier,
     now: datetime,
+    subscriptions: SubscriptionRemover | None = None,
 ) -> AccountChange:
-    """Record first, then store the new status, then tell the agency's supervisors."""
-    parameters = {"targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason}
+    """Record first (naming the subscriptions it removes), remove the target's alert subscriptions,
+    store the new status, then tell the agency's supervisors."""
+    parameters: dict[str, Any] = {
+        "targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason,
+    }  # fmt: skip
+    owned = _subscriptions_of(target, subscriptions)
+    if owned:
+        parameters["removedSubscriptions"] = [s.subscription_id for s in owned]
     trail.record(
         person_event(event_name, actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters)
     )
+    _remove_subscriptions(owned, subscriptions)
     users.put(replace(target, status=status))
-    change = AccountChange(
-        target.agency, target.principal_arn, target.username, status.value, reasons,
-        {"by": actor.username, "reason": reason},
-    )  # fmt: skip
+    detail: dict[str, Any] = {"by": actor.username, "reason": reason}
+    if owned:
+        detail["removedSubscriptions"] = len(owned)
+    change = AccountChange(target.agency, target.principal_arn, target.username, status.value, reasons, detail)
     notifier.notify(target.agency, f"PlateGuard: account {target.username} {status.value}", change.summary())
     return change
 
@@ -177,6 +224,7 @@ def separate_account(
     trail: AuditTrail,
     notifier: SupervisorNotifier,
     now: datetime,
+    subscriptions: SubscriptionRemover | None = None,
 ) -> AccountChange:
     """Separation (the person left or changed duties): the account is refused from this moment on, for good."""
     if len(reason.strip()) < 5:
@@ -185,7 +233,7 @@ def separate_account(
     if target.status is UserStatus.SEPARATED:
         raise Conflict("this account is already separated")
     return _suspend(actor, target, UserStatus.SEPARATED, "SeparateAccount", ("separation",), reason, users=users,
-                    trail=trail, notifier=notifier, now=now)  # fmt: skip
+                    trail=trail, notifier=notifier, now=now, subscriptions=subscriptions)  # fmt: skip
 
 
 def record_training(
@@ -273,6 +321,7 @@ def disable_account(
     trail: AuditTrail,
     notifier: SupervisorNotifier,
     now: datetime,
+    subscriptions: SubscriptionRemover | None = None,
 ) -> AccountChange:
     """Suspend an account at once (leave, investigation); a supervisor may reactivate it later."""
     if len(reason.strip()) < 5:
@@ -281,7 +330,7 @@ def disable_account(
     if target.status is not UserStatus.ACTIVE:
         raise Conflict(f"this account is already {target.status.value}")
     return _suspend(actor, target, UserStatus.DISABLED, "DisableAccount", ("by_admin",), reason, users=users,
-                    trail=trail, notifier=notifier, now=now)  # fmt: skip
+                    trail=trail, notifier=notifier, now=now, subscriptions=subscriptions)  # fmt: skip
 
 
 BOOTSTRAP_APPROVER = "bootstrap"

@@ -2,6 +2,11 @@
 
 Phones get the minimum (plate, list, priority, camera, time, ids); the crop is never embedded and
 is fetched through the audited API. Every payload carries the visual-confirmation notice.
+
+The entry's reason and case number (criminal-justice information) go only to HTTPS endpoints, which
+the subscription rules confine to the agency's own domains (plateguard.logic.subscriptions). E-mail
+is stored and relayed by mail servers outside the agency's control, so its body is the summary: the
+officer opens the alert in the API for the case detail.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def build_sns_message(alert: Alert) -> str:
     bodies = {
         "default": json.dumps(summary),
         "sms": sms_text(alert),
-        "email": "\n".join([title, "", *(f"{k}: {v}" for k, v in detail.items())]),
+        "email": "\n".join([title, "", *(f"{k}: {v}" for k, v in summary.items())]),
         "https": json.dumps(detail),
         "APNS": json.dumps({"aps": {"alert": {"title": title, "body": CONFIRMATION_NOTICE}}, **push}),
         "GCM": json.dumps({"notification": {"title": title, "body": CONFIRMATION_NOTICE}, "data": push}),

@@ -17,6 +17,8 @@ class JobSettings(AwsSettings):
     audit_bucket_name: str = Field(validation_alias=schema.AUDIT_BUCKET.env_var)
     reviews_table_name: str = Field(validation_alias=schema.REVIEWS.env_var)
     supervisor_topic_arn: str = Field(validation_alias=schema.SUPERVISOR_TOPIC.env_var)
+    # The disabling job removes a disabled account's alert subscriptions (plateguard.logic.accounts).
+    subscriptions_table_name: str = Field(validation_alias=schema.SUBSCRIPTIONS.env_var)
     # Where the agency's case-number export lives (schema.CASE_REGISTRY_PREFIX); unset: signal not evaluated.
     images_bucket_name: str | None = Field(default=None, validation_alias=schema.IMAGES_BUCKET.env_var)
     # Agencies whose registry and audit chain this deployment holds (comma-separated agency ids).

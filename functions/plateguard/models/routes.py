@@ -53,6 +53,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/alerts/summary", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "Alert outcomes and false-hit rates"),
     Route("POST", "/alerts/{alert_id}/disposition", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Record an outcome"),
     Route("POST", "/subscriptions", frozenset({Role.OFFICER, Role.SUPERVISOR}), "Register an alert endpoint"),
+    Route("GET", "/subscriptions", frozenset({Role.OFFICER, Role.SUPERVISOR}), "List alert subscriptions"),
+    Route(
+        "DELETE",
+        "/subscriptions/{subscription_id}",
+        frozenset({Role.OFFICER, Role.SUPERVISOR}),
+        "Remove a subscription",
+    ),
     Route("POST", "/holds", frozenset({Role.SUPERVISOR}), "Place a legal hold on reads for a case"),
     Route("GET", "/holds", frozenset({Role.SUPERVISOR, Role.AUDITOR}), "List legal holds"),
     Route("DELETE", "/holds/{hold_id}", frozenset({Role.SUPERVISOR}), "Release a legal hold"),

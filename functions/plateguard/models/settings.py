@@ -123,6 +123,8 @@ class UsersApiSettings(AwsSettings):
     supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
     inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
     training_refresh_months: int = Field(default=12, ge=1, le=60, validation_alias="TRAINING_REFRESH_MONTHS")
+    # Disabling or separating an account removes its alert subscriptions (plateguard.logic.accounts).
+    subscriptions_table_name: str = Field(validation_alias="SUBSCRIPTIONS_TABLE_NAME")
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +143,13 @@ class AlertsApiSettings(AwsSettings):
     alert_topic_arn: str = Field(validation_alias="ALERT_TOPIC_ARN")
     alert_retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="ALERT_RETENTION_DAYS")
     alert_min_confidence: float = Field(default=0.8, ge=0, le=1, validation_alias="ALERT_MIN_CONFIDENCE")
+    subscriptions_table_name: str = Field(validation_alias="SUBSCRIPTIONS_TABLE_NAME")
+    # The policy's alerts.allowed_endpoint_domains, comma-separated; empty: e-mail and HTTPS refused.
+    alert_endpoint_domains: str = Field(default="", validation_alias="ALERT_ENDPOINT_DOMAINS")
+
+    @property
+    def endpoint_domain_list(self) -> tuple[str, ...]:
+        return tuple(d.strip().lower() for d in self.alert_endpoint_domains.split(",") if d.strip())
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from plateguard.policy.enforcement import api_environment, ingest_environment, unenforced_scopes
+from plateguard.policy.enforcement import (
+    alert_routes_environment,
+    api_environment,
+    ingest_environment,
+    unenforced_scopes,
+)
 from plateguard.policy.loader import PolicyError, PolicyProblem, load_policy
 from plateguard.policy.model import Policy
 from plateguard.policy.render import ELEMENT_FIELDS, ELEMENTS, render_html, section_markdown, sections
@@ -84,6 +89,8 @@ _RESOURCE_PLACEHOLDERS = {
     "CAMERAS_TABLE_NAME": "t",
     "HOTLIST_TABLE_NAME": "t",
     "ALERTS_TABLE_NAME": "t",
+    "HOTLISTS_TABLE_NAME": "t",
+    "SUBSCRIPTIONS_TABLE_NAME": "t",
     "USERS_TABLE_NAME": "t",
     "AUDIT_TABLE_NAME": "t",
     "IMAGES_BUCKET_NAME": "b",
@@ -98,12 +105,13 @@ def enforcement_problems(policy: Policy) -> list[str]:
     enforce is a mismatch between the policy and practice."""
     from pydantic_settings import BaseSettings
 
-    from plateguard.models.settings import ApiSettings, IngestSettings
+    from plateguard.models.settings import AlertsApiSettings, ApiSettings, IngestSettings
 
     problems: list[str] = []
     checks: list[tuple[str, type[BaseSettings], dict[str, str]]] = [
         ("ingest", IngestSettings, ingest_environment(policy)),
         ("api", ApiSettings, api_environment(policy)),
+        ("api", AlertsApiSettings, alert_routes_environment(policy)),  # the same function's alert routes
     ]
     for function, settings, env in checks:
         read = {str(f.validation_alias) for f in settings.model_fields.values()}

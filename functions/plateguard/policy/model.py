@@ -253,12 +253,21 @@ class Sharing(_Strict):
     grants: list[SharingGrant] = Field(default_factory=list)
 
 
+# A lower-case DNS name of two labels or more ("pd.example.gov"); its subdomains are included.
+EndpointDomain = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")]
+
+
 class AlertSettings(_Strict):
     min_confidence: float = Field(ge=0.5, le=1)
     visual_confirmation_required: Literal[True] = Field(
         default=True, description="a hit must be visually confirmed before any stop"
     )
     channels: list[Literal["sms", "push", "email"]] = Field(min_length=1)
+    allowed_endpoint_domains: list[EndpointDomain] = Field(
+        default_factory=list,
+        description="domains (and their subdomains) where e-mail and HTTPS alert subscriptions may point; "
+        "none: e-mail and HTTPS subscriptions are refused (SMS and push stay available)",
+    )
 
 
 class Accuracy(_Strict):
