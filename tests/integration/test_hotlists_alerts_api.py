@@ -166,3 +166,24 @@ def test_hot_list_changes_are_audited(env: LocalEnvironment) -> None:
     assert status == 200, events
     names = {e["eventName"] for e in events["events"]}
     assert {"ImportHotList", "AddHotListEntry", "SetAlertDisposition"} <= names
+
+
+def test_subscriptions_cli_lists_and_removes_the_callers_own(
+    env: LocalEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an officer who subscribes a phone through the CLI
+    code, out = cli(env, capsys, "subscribe", "--protocol", "sms", "--endpoint", "+15550001111", "--as", "officer")
+    assert code == 0, out
+    subscription_id = out.split(": ", 1)[1].splitlines()[0].strip()
+    # When they list, Then it is there; an officer of another agency does not see it
+    code, out = cli(env, capsys, "subscriptions", "list", "--json", "--as", "officer")
+    assert code == 0 and subscription_id in {s["subscription_id"] for s in json.loads(out)["subscriptions"]}
+    code, out = cli(env, capsys, "subscriptions", "list", "--json", "--as", "officer_other_agency")
+    assert code == 0 and subscription_id not in out
+    # When the other agency's officer tries to remove it, Then it is refused; its owner removes it
+    code, _ = cli(env, capsys, "subscriptions", "remove", subscription_id, "--as", "officer_other_agency")
+    assert code != 0
+    code, out = cli(env, capsys, "subscriptions", "remove", subscription_id, "--as", "officer")
+    assert code == 0 and "removed sms +15550001111" in out
+    code, out = cli(env, capsys, "subscriptions", "list", "--json", "--as", "supervisor")
+    assert code == 0 and subscription_id not in out
