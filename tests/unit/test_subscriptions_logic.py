@@ -124,24 +124,26 @@ def test_the_nightly_job_removes_subscriptions_left_by_an_account_already_disabl
     assert record["requestParameters"]["removedSubscriptions"] == ["officer.gone-1"]
 
 
-def test_when_sns_fails_the_account_is_not_disabled_so_a_retry_removes_the_subscriptions() -> None:
-    # Given an officer with a subscription, and SNS refusing the unsubscribe
+def test_when_sns_fails_the_account_is_still_disabled_and_the_nightly_job_removes_the_subscription() -> None:
+    # Given an officer with a subscription, and SNS refusing the unsubscribe (an outage, a pending confirmation)
     officer, admin = user("officer.garcia"), user("admin.reyes", role=Role.ADMIN)
     users = MemoryUsers(officer, admin)
     subscriptions, store = remover(owned(officer, 1), fail=True)
-    audit, _ = trail()
-    # When an admin disables the officer, Then the change fails whole: still active, subscription kept
-    with pytest.raises(RuntimeError):
-        disable_account(admin, officer.principal_arn, "administrative leave", users=users, trail=audit,
-                        notifier=RecordingNotifier(), now=T0, subscriptions=subscriptions)  # fmt: skip
-    assert users.named("officer.garcia").status is UserStatus.ACTIVE
-    assert len(store.list_agency("demo-pd")) == 1
-    # When SNS is back and the admin retries, Then the account is disabled and the subscription gone
-    subscriptions = replace(subscriptions, sns=RecordingSns())
-    disable_account(admin, officer.principal_arn, "administrative leave", users=users, trail=audit,
-                    notifier=RecordingNotifier(), now=T0, subscriptions=subscriptions)  # fmt: skip
+    audit, chain = trail()
+    # When an admin disables the officer, Then the account is disabled anyway and the record kept for a retry
+    change = disable_account(admin, officer.principal_arn, "administrative leave", users=users, trail=audit,
+                             notifier=RecordingNotifier(), now=T0, subscriptions=subscriptions)  # fmt: skip
     assert users.named("officer.garcia").status is UserStatus.DISABLED
+    assert change.detail["subscriptionsLeftForTheNightlyJob"] == 1
+    assert len(store.list_agency("demo-pd")) == 1
+    # When SNS is back and the nightly job runs, Then the subscription is removed, and recorded
+    subscriptions = replace(subscriptions, sns=RecordingSns())
+    disable_lapsed_accounts("demo-pd", users=users, trail=audit, notifier=RecordingNotifier(), policy=POLICY,
+                            now=T0, subscriptions=subscriptions)  # fmt: skip
     assert store.list_agency("demo-pd") == []
+    assert [
+        r["requestParameters"]["removedSubscriptions"] for r in chain.records(event_name="RemoveSubscriptions")
+    ] == [["officer.garcia-1"]]
 
 
 # -- what an e-mail carries ------------------------------------------------------------------------

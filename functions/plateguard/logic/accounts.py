@@ -127,8 +127,8 @@ def disable_lapsed_accounts(
         trail.record(
             job_event("DisableAccount", agency, now, parameters | {"reasons": list(reasons)} | detail, job=JOB_NAME)
         )
-        _remove_subscriptions(owned, subscriptions)
         users.put(replace(user, status=UserStatus.DISABLED))
+        _remove_subscriptions(owned, subscriptions)
         changes.append(AccountChange(agency, user.principal_arn, user.username, "disabled", tuple(reasons), detail))
     if changes:
         notifier.notify(
@@ -143,10 +143,12 @@ def _subscriptions_of(user: User, subscriptions: SubscriptionRemover | None) -> 
     return subscriptions.owned_by(user) if subscriptions is not None else []
 
 
-def _remove_subscriptions(found: list[Subscription], subscriptions: SubscriptionRemover | None) -> None:
-    # Before the status is stored: if SNS fails, the change fails whole and a retry finds them again.
-    if subscriptions is not None and found:
-        subscriptions.remove_all(found)
+def _remove_subscriptions(found: list[Subscription], subscriptions: SubscriptionRemover | None) -> int:
+    """After the status is stored (the account is refused first, whatever SNS does); returns how many SNS
+    could not remove now: their records stay, and the nightly job removes them (`_remove_leftover`)."""
+    if subscriptions is None or not found:
+        return 0
+    return len(subscriptions.remove_all(found))
 
 
 def _remove_leftover(
@@ -194,8 +196,8 @@ def _suspend(
     now: datetime,
     subscriptions: SubscriptionRemover | None = None,
 ) -> AccountChange:
-    """Record first (naming the subscriptions it removes), remove the target's alert subscriptions,
-    store the new status, then tell the agency's supervisors."""
+    """Record first (naming the subscriptions it removes), store the new status, remove the target's
+    alert subscriptions (any SNS could not remove is left to the nightly job), then tell supervisors."""
     parameters: dict[str, Any] = {
         "targetPrincipalArn": target.principal_arn, "targetUsername": target.username, "reason": reason,
     }  # fmt: skip
@@ -205,11 +207,13 @@ def _suspend(
     trail.record(
         person_event(event_name, actor.principal_arn, actor.username, actor.role.value, actor.agency, now, parameters)
     )
-    _remove_subscriptions(owned, subscriptions)
     users.put(replace(target, status=status))
+    left = _remove_subscriptions(owned, subscriptions)
     detail: dict[str, Any] = {"by": actor.username, "reason": reason}
     if owned:
-        detail["removedSubscriptions"] = len(owned)
+        detail["removedSubscriptions"] = len(owned) - left
+    if left:
+        detail["subscriptionsLeftForTheNightlyJob"] = left
     change = AccountChange(target.agency, target.principal_arn, target.username, status.value, reasons, detail)
     notifier.notify(target.agency, f"PlateGuard: account {target.username} {status.value}", change.summary())
     return change

@@ -139,6 +139,13 @@ class SubscriptionRemover:
     def owned_by(self, user: User) -> list[Subscription]:
         return owned_by(user, self.store)
 
-    def remove_all(self, subscriptions: Iterable[Subscription]) -> None:
+    def remove_all(self, subscriptions: Iterable[Subscription]) -> list[Subscription]:
+        """Remove each; return those SNS could not remove now (still recorded, so the nightly job retries:
+        an SNS outage or a subscription still pending confirmation must never keep an account active)."""
+        failed: list[Subscription] = []
         for subscription in subscriptions:
-            remove(subscription, store=self.store, sns=self.sns)
+            try:
+                remove(subscription, store=self.store, sns=self.sns)
+            except Exception:  # any SNS failure: the record stays for the retry, the account change stands
+                failed.append(subscription)
+        return failed
