@@ -53,18 +53,10 @@ def _target(args: argparse.Namespace) -> _Target:
     from plateguard.commands.search import TargetError
 
     if args.stack:
-        from plateguard.commands.stack_outputs import (
-            AGENCY_IDS,
-            AUDIT_BUCKET_NAME,
-            TABLE_OUTPUT_KEYS,
-            StackOutputsError,
-            stack_outputs,
-        )
+        from plateguard.commands.search import stack_target_outputs
+        from plateguard.commands.stack_outputs import AGENCY_IDS, AUDIT_BUCKET_NAME, TABLE_OUTPUT_KEYS
 
-        try:
-            outputs = stack_outputs(args.stack, args.profile, args.region)
-        except StackOutputsError as exc:
-            raise TargetError(str(exc)) from exc
+        outputs = stack_target_outputs(args)
         agencies = [a for a in outputs.get(AGENCY_IDS, "").split(",") if a]
         agency = args.agency or (agencies[0] if len(agencies) == 1 else None)
         if agency is None:

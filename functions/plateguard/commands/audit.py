@@ -78,19 +78,15 @@ def _verify_target(args: argparse.Namespace) -> _Target:
 
     if getattr(args, "stack", None):
         from plateguard import schema
+        from plateguard.commands.search import stack_target_outputs
         from plateguard.commands.stack_outputs import (
             AUDIT_BUCKET_NAME,
             AUDIT_DIGEST_FUNCTION_NAME,
             AUDIT_DIGEST_KEY_ARN,
             TABLE_OUTPUT_KEYS,
-            StackOutputsError,
-            stack_outputs,
         )
 
-        try:
-            outputs = stack_outputs(args.stack, args.profile, args.region)
-        except StackOutputsError as exc:
-            raise TargetError(str(exc)) from exc
+        outputs = stack_target_outputs(args)
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
         return _Target(
             args.table or outputs[TABLE_OUTPUT_KEYS[schema.AUDIT.logical_id]],

@@ -97,6 +97,16 @@ def resolve_target(args: argparse.Namespace) -> ApiTarget:
     return ApiTarget(state["api_url"].rstrip("/"), str(state["region"]), credentials)
 
 
+def stack_target_outputs(args: argparse.Namespace) -> dict[str, str]:
+    """The outputs of `--stack` (with `--profile`/`--region`); TargetError with the reason if unreadable."""
+    from plateguard.commands.stack_outputs import StackOutputsError, stack_outputs
+
+    try:
+        return stack_outputs(args.stack, args.profile, args.region)
+    except StackOutputsError as exc:
+        raise TargetError(str(exc)) from exc
+
+
 def _stack_target(args: argparse.Namespace) -> ApiTarget:
     """A deployed stack's API. With --assume-role the CLI assumes that role itself, as the trust policy
     demands: with MFA and a session named after the caller's IAM user; otherwise the profile's own
@@ -104,10 +114,10 @@ def _stack_target(args: argparse.Namespace) -> ApiTarget:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from plateguard.commands.stack_outputs import API_URL, ROLE_OUTPUT_KEYS, StackOutputsError, stack_outputs
+    from plateguard.commands.stack_outputs import API_URL, ROLE_OUTPUT_KEYS
 
+    outputs = stack_target_outputs(args)
     try:
-        outputs = stack_outputs(args.stack, args.profile, args.region)
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
         region = str(session.region_name)
         if not args.assume_role:
@@ -127,8 +137,6 @@ def _stack_target(args: argparse.Namespace) -> ApiTarget:
             SerialNumber=serial,
             TokenCode=code,
         )["Credentials"]
-    except StackOutputsError as exc:
-        raise TargetError(str(exc)) from exc
     except (BotoCoreError, ClientError) as exc:
         raise TargetError(f"cannot reach the stack's API as {args.assume_role or 'this profile'}: {exc}") from exc
     from botocore.credentials import Credentials
