@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,26 +78,23 @@ def _sessions(env: LocalEnvironment, writers: int) -> list[Any]:
     ]  # fmt: skip
 
 
-def hammer(env: LocalEnvironment, writers: int, seconds: float) -> tuple[Counter[int], float]:
-    """Every writer searches back to back until the time is up; the answers' status codes, and the time taken."""
-    from plateguard.commands.search import signed_request
-
-    targets = _sessions(env, writers)
-    statuses: Counter[int] = Counter()
+def _back_to_back(steps: list[Callable[[], int]], seconds: float) -> tuple[Counter[int], float]:
+    """Each step in a thread of its own, repeated until the time is up (all start together): the status
+    counts of every repetition, and the time taken."""
+    outcomes: Counter[int] = Counter()
     lock = threading.Lock()
-    start = threading.Barrier(writers + 1)
+    start = threading.Barrier(len(steps) + 1)
     deadline = 0.0
 
-    def writer(target: Any) -> None:
+    def writer(step: Callable[[], int]) -> None:
         start.wait()
         mine: Counter[int] = Counter()
         while time.monotonic() < deadline:
-            status, _ = signed_request(target, "GET", "/reads", params=SEARCH)
-            mine[status] += 1
+            mine[step()] += 1
         with lock:
-            statuses.update(mine)
+            outcomes.update(mine)
 
-    threads = [threading.Thread(target=writer, args=(t,), name=f"writer-{i}") for i, t in enumerate(targets)]
+    threads = [threading.Thread(target=writer, args=(s,), name=f"writer-{i}") for i, s in enumerate(steps)]
     for thread in threads:
         thread.start()
     began = time.monotonic()
@@ -104,7 +102,17 @@ def hammer(env: LocalEnvironment, writers: int, seconds: float) -> tuple[Counter
     start.wait()
     for thread in threads:
         thread.join()
-    return statuses, time.monotonic() - began
+    return outcomes, time.monotonic() - began
+
+
+def hammer(env: LocalEnvironment, writers: int, seconds: float) -> tuple[Counter[int], float]:
+    """Every writer searches back to back until the time is up; the answers' status codes, and the time taken."""
+    from plateguard.commands.search import signed_request
+
+    def search(target: Any) -> Callable[[], int]:
+        return lambda: signed_request(target, "GET", "/reads", params=SEARCH)[0]
+
+    return _back_to_back([search(t) for t in _sessions(env, writers)], seconds)
 
 
 def _event(i: int) -> Any:
@@ -124,33 +132,20 @@ def containers(env: LocalEnvironment, writers: int, seconds: float) -> tuple[Cou
 
     _bind(env)
     s3 = _session(env).client("s3", endpoint_url=env.endpoint_url)
-    trails = [AuditTrail(DynamoAuditStore(), S3AuditArchive(s3, env.state["audit_bucket"])) for _ in range(writers)]
-    outcomes: Counter[int] = Counter()
-    lock = threading.Lock()
-    start = threading.Barrier(writers + 1)
-    deadline = 0.0
 
-    def writer(i: int, trail: AuditTrail) -> None:
-        start.wait()
-        mine: Counter[int] = Counter()
-        while time.monotonic() < deadline:
+    def record(i: int) -> Callable[[], int]:
+        trail = AuditTrail(DynamoAuditStore(), S3AuditArchive(s3, env.state["audit_bucket"]))
+
+        def step() -> int:
             try:
                 trail.record(_event(i))
-                mine[200] += 1
+                return 200
             except AuditUnavailable:
-                mine[503] += 1
-        with lock:
-            outcomes.update(mine)
+                return 503
 
-    threads = [threading.Thread(target=writer, args=(i, t), name=f"writer-{i}") for i, t in enumerate(trails)]
-    for thread in threads:
-        thread.start()
-    began = time.monotonic()
-    deadline = began + seconds
-    start.wait()
-    for thread in threads:
-        thread.join()
-    return outcomes, time.monotonic() - began
+        return step
+
+    return _back_to_back([record(i) for i in range(writers)], seconds)
 
 
 def _bind(env: LocalEnvironment) -> None:
