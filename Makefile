@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test unit integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist bench-audit bench-retention clean
+.PHONY: install demo test unit functional integration infra lint typecheck synth layer layer-smoke policy-guard cfn-lint diff deploy bench bench-hotlist bench-audit bench-retention clean
 
 # constraints.txt pins what the Lambda layers ship (layers/build.py uses it too), so dev, tests and
 # benchmarks run the same onnxruntime/opencv/numpy/pydantic as Lambda.
@@ -31,6 +31,9 @@ test: install
 
 unit: install
 	$(BIN)/pytest -q tests/unit
+
+functional: install
+	$(BIN)/pytest -q tests/functional
 
 integration: install
 	$(BIN)/pytest -q tests/integration

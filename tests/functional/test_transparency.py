@@ -23,7 +23,7 @@ from plateguard.dal.tables import AuditItem, bind_tables
 from plateguard.logic.audit_chain import AuditEvent, build_record, canonical_json, format_seq
 from plateguard.policy.loader import load_policy
 from plateguard.policy.transparency import UsageStats, write_transparency
-from tests.unit.test_sweeper import World
+from tests.functional.test_sweeper import World
 
 ROOT = Path(__file__).resolve().parents[2]
 CALIFORNIA = ROOT / "examples" / "policy" / "california.yaml"

@@ -20,7 +20,7 @@ from plateguard.logic.audit_chain import AuditTrail, ChainEntry
 from plateguard.models.routes import ROUTES, Route
 from tests.api_support import REGION, ApiWorld, api_world, make_read
 from tests.door_api_support import outcome_record, records_for, send
-from tests.unit.test_api_access import ROLE_USER, valid_request
+from tests.functional.test_api_access import ROLE_USER, valid_request
 
 __all__ = ["api_world"]
 

@@ -9,7 +9,7 @@ import boto3
 
 from plateguard.logic.subscriptions import Subscription, subscription_id
 from tests.unit.oversight_support import T0, user
-from tests.unit.test_sampling_jobs import REGION, JobsWorld, _seed_users, world
+from tests.functional.test_sampling_jobs import REGION, JobsWorld, _seed_users, world
 
 __all__ = ["world"]
 
