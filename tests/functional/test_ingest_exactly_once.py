@@ -37,7 +37,7 @@ from plateguard.models.errors import AlertPublishInFlight
 from plateguard.models.records import AlertStatus, Outcome
 from plateguard.recognition import RecognizedPlate
 
-from .test_ingest_logic import (
+from tests.unit.test_ingest_logic import (
     CAMERA,
     GOOD_METADATA,
     HOT_ENTRY,
