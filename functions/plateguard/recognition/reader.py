@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from plateguard.logic.plates import normalize_plate
+from plateguard.models.plates import normalize_plate
 
 from . import _sessions
 from .calibration import Calibration, shipped_calibration
