@@ -21,7 +21,6 @@ plate scoring, without PlateGuard's plate detector and plate CRNN) for compariso
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import statistics
@@ -31,81 +30,22 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
-from plateguard.logic.plates import normalize_plate
+from evaluation.dataset import (
+    Box,
+    Truth,
+    load_frame,
+    load_truth,
+    perturb_scale,
+    perturb_shift,
+    perturbation,
+    scaled_box,
+    shifted_box,
+)
+from evaluation.splits import is_validation
+from evaluation.text import within_one_edit
 from plateguard.recognition import _sessions, get_reader
 from plateguard.recognition.reader import PlateReader
-from training.split import is_validation
-
-Box = tuple[int, int, int, int]
-
-
-def load_truth(folder: Path) -> dict[Path, list[tuple[str, Box | None]]]:
-    truth: dict[Path, list[tuple[str, Box | None]]] = {}
-    gt_csv = folder / "groundtruth.csv"
-    if gt_csv.exists():
-        with gt_csv.open() as fh:
-            for row in csv.reader(fh):
-                if len(row) >= 3 and row[0] != "file":
-                    truth.setdefault(folder / row[0], []).append((normalize_plate(row[2]), None))
-        return truth
-    for txt in sorted(folder.glob("*.txt")):
-        for line in txt.read_text().splitlines():
-            parts = line.strip().split("\t")
-            if len(parts) < 6:
-                continue
-            x, y, w, h = (int(v) for v in parts[1:5])
-            image = next(
-                (p for p in (folder / parts[0], txt.with_suffix(".jpg"), txt.with_suffix(".png")) if p.exists()),
-                folder / parts[0],
-            )
-            truth.setdefault(image, []).append((normalize_plate(parts[5]), (x, y, w, h)))
-    return truth
-
-
-def load_frame(image: Path, perturb: str | None = None) -> np.ndarray | None:
-    """The photo as the reader gets it, optionally re-encoded (`jpegQ`), resized (`scaleF`) or cut by N px
-    at the top and left (`shiftN`)."""
-    frame = cv2.imread(str(image))
-    if frame is None or not perturb:
-        return frame
-    if perturb.startswith("jpeg"):
-        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(perturb[4:])])
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
-    if perturb.startswith("shift"):
-        cut = perturb_shift(perturb)
-        return frame[cut:, cut:].copy()
-    factor = perturb_scale(perturb)
-    return cv2.resize(
-        frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-    )
-
-
-def perturb_scale(perturb: str | None) -> float:
-    return float(perturb[5:]) if perturb and perturb.startswith("scale") else 1.0
-
-
-def perturb_shift(perturb: str | None) -> int:
-    return int(perturb[5:]) if perturb and perturb.startswith("shift") else 0
-
-
-def shifted_box(box: Box | None, cut: int) -> Box | None:
-    return None if box is None else (box[0] - cut, box[1] - cut, box[2], box[3])
-
-
-def _perturbation(text: str) -> str:
-    """argparse type: `jpegQ` (Q 1-100), `scaleF` (F 0.25-4) or `shiftN` (N 1-64)."""
-    try:
-        if text.startswith("jpeg") and 1 <= int(text[4:]) <= 100:
-            return text
-        if text.startswith("scale") and 0.25 <= float(text[5:]) <= 4:
-            return text
-        if text.startswith("shift") and 1 <= int(text[5:]) <= 64:
-            return text
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"expected jpegQ (1-100), scaleF (0.25-4) or shiftN (1-64), got {text!r}")
 
 
 def iou(a: Box, b: Box) -> float:
@@ -114,18 +54,6 @@ def iou(a: Box, b: Box) -> float:
     inter = ix * iy
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1] <= 1
 
 
 def cold_start_seconds(image: Path, threads: int) -> float:
@@ -148,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         "--split",
         choices=["all", "train", "val"],
         default="all",
-        help="restrict to the training split (training/split.py) used for the shipped models",
+        help="restrict to the training split (evaluation/splits.py) used for the shipped models",
     )
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     ap.add_argument("--no-baseline", action="store_true", help="skip the whole-image PP-OCR baseline")
-    ap.add_argument("--perturb", type=_perturbation, help="jpegQ, scaleF or shiftN: read slightly changed photos")
+    ap.add_argument("--perturb", type=perturbation, help="jpegQ, scaleF or shiftN: read slightly changed photos")
     args = ap.parse_args(argv)
 
     truth = load_truth(args.dataset)
@@ -291,15 +219,7 @@ def calibration_error(top_reads: list[tuple[float, bool]], bins: int = 10) -> fl
     return gap / len(top_reads)
 
 
-def scaled_box(box: Box | None, factor: float) -> Box | None:
-    return (
-        None
-        if box is None
-        else (round(box[0] * factor), round(box[1] * factor), round(box[2] * factor), round(box[3] * factor))
-    )
-
-
-def baseline(reader: PlateReader, truth: dict[Path, list[tuple[str, Box | None]]], perturb: str | None = None) -> None:
+def baseline(reader: PlateReader, truth: Truth, perturb: str | None = None) -> None:
     """The whole-image PP-OCR reader (no plate detector, no plate CRNN, one 960 px pass), same photos."""
     plain = PlateReader(reader._detector, reader._recognizer, None, detect_sides=(960,))
     exact = 0

@@ -3,7 +3,7 @@
 usage: python -m benchmarks.robustness DATASET_DIR [--perturb P ...] [--split all|train|val] [--threads 1]
 
 Reads every labelled photo of an OpenALPR-format folder as given and under each perturbation of
-`benchmarks.recognition` (`jpegQ`, `scaleF`, `shiftN`; default: JPEG 92, x0.8, x1.5 and cuts of 2, 5, 8,
+`evaluation.dataset` (`jpegQ`, `scaleF`, `shiftN`; default: JPEG 92, x0.8, x1.5 and cuts of 2, 5, 8,
 11 and 16 px at the top and left) and prints the exact top-1 rate per condition, then their mean, minimum
 and maximum, and how many photos were read right under every condition, under some, or under none.
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import cv2
 
-from benchmarks.recognition import _perturbation, load_frame, load_truth
+from evaluation.dataset import load_frame, load_truth, perturbation
+from evaluation.splits import is_validation
 from plateguard.recognition import get_reader
-from training.split import is_validation
 
 DEFAULT_PERTURBATIONS = ("jpeg92", "scale0.8", "scale1.5", "shift2", "shift5", "shift8", "shift11", "shift16")
 
@@ -67,7 +67,7 @@ def summary(results: dict[str | None, dict[Path, bool]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dataset", type=Path)
-    ap.add_argument("--perturb", type=_perturbation, action="append", help="jpegQ, scaleF or shiftN (repeatable)")
+    ap.add_argument("--perturb", type=perturbation, action="append", help="jpegQ, scaleF or shiftN (repeatable)")
     ap.add_argument("--split", choices=("all", "train", "val"), default="all")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)

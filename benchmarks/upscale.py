@@ -16,7 +16,7 @@ from pathlib import Path
 
 import cv2
 
-from benchmarks.recognition import load_truth, scaled_box
+from evaluation.dataset import load_truth, scaled_box
 
 
 def upscale_folder(src: Path, dst: Path, width: int = 1920, height: int = 1080) -> int:

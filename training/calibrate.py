@@ -3,7 +3,7 @@
     PYTHONPATH=.:functions .venv/bin/python -m training.calibrate \
         /work/shared/datasets/openalpr-us-plates /work/shared/datasets/openalpr-eu
 
-Reads the validation split (training/split.py) of each OpenALPR-format folder, as given and with three
+Reads the validation split (evaluation/splits.py) of each OpenALPR-format folder, as given and with three
 perturbations (JPEG 92, x0.8, x1.5: one camera's frames are never pixel-identical), with the shipped
 models and without calibration, and fits P(top read exactly right | ranking score) by isotonic
 regression (see plateguard.recognition.calibration). The models never trained on these photos. The US dev
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import cv2
 
-from benchmarks.recognition import load_frame, load_truth
+from evaluation.dataset import load_frame, load_truth
+from evaluation.splits import is_validation
 from plateguard.recognition import get_reader
 from plateguard.recognition.calibration import DEFAULT_BAND, CalibrationError, fit_isotonic
-from training.split import is_validation
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "functions/plateguard/recognition/models/calibration.json"
 PERTURBATIONS = (None, "jpeg92", "scale0.8", "scale1.5")

@@ -7,7 +7,7 @@ each image, the detected line (or joined pair) whose PP-OCR reading is closest t
 most 2 edits) is kept and labelled with the ground truth. Training images also get 3 jittered copies.
 `--regions` cuts the lines from the plate detector's enlarged plate regions instead (what the reader
 reads first), so both kinds of crop can be mixed for training.
-The split is `training.split.is_validation`. Output: OUT_DIR/*.png and OUT_DIR/manifest.jsonl. The
+The split is `evaluation.splits.is_validation`. Output: OUT_DIR/*.png and OUT_DIR/manifest.jsonl. The
 datasets are AGPL: the output is training material only and must never be committed.
 """
 
@@ -20,24 +20,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.recognition import load_truth
+from evaluation.dataset import load_truth
+from evaluation.splits import is_validation
+from evaluation.text import edit_distance
 from plateguard.recognition import get_reader
 from plateguard.recognition.candidates import join_boxes
 from plateguard.recognition.detector import TextBox
 from plateguard.recognition.formats import apply_plate_syntax
 from plateguard.recognition.reader import PlateReader, _worth_reading, plate_region, text_lines
 from plateguard.recognition.recognizer import warp_crop
-from training.split import is_validation
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _region_lines(reader: PlateReader, image: np.ndarray) -> tuple[np.ndarray, list[TextBox]]:

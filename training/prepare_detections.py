@@ -10,7 +10,7 @@ training/README.md), unpacked as they are in their repositories:
 - `yolo_training/content/experiment-plates-1/{train,valid,test}` (chirag-agrawal24/ANPR, MIT): YOLO
   boxes; Roboflow's augmented copies of one photo (`<id>_jpg.rf.<hash>`) are reduced to one.
 OPENALPR_DIR folders (OpenALPR benchmark format, AGPL) add their *training split* photos only
-(`training.split`); openalpr-us-dev is never passed, so it stays unseen.
+(`evaluation.splits`); openalpr-us-dev is never passed, so it stays unseen.
 `--paste US_CROPS_DIR` lists the training-split plate images of a crop folder for copy-paste augmentation.
 
 Output: OUT_DIR/images/*.jpg (long side <= 1024 px) and OUT_DIR/manifest.json
@@ -25,10 +25,11 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 
-from training.split import is_validation
+from evaluation.splits import is_validation
 
 MAX_SIDE = 1024
 Box = list[float]
@@ -69,8 +70,10 @@ def _yolo(src: Path) -> Iterator[tuple[Path, list[Box], str]]:
             if photo in seen or not img.exists():
                 continue
             seen.add(photo)
-            shape = cv2.imread(str(img)).shape
-            h, w = shape[:2]
+            photo_image = cv2.imread(str(img))
+            if photo_image is None:
+                continue
+            h, w = photo_image.shape[:2]
             boxes = []
             for line in lbl.read_text().splitlines():
                 parts = line.split()
@@ -102,7 +105,7 @@ def main(argv: list[str]) -> int:
         argv = argv[:i] + argv[i + 2 :]
     out, src, alpr = Path(argv[0]), Path(argv[1]), [Path(a) for a in argv[2:]]
     (out / "images").mkdir(parents=True, exist_ok=True)
-    records = []
+    records: list[dict[str, Any]] = []
     sources = [_voc_pairs(src), _yolo(src), *(_openalpr(f) for f in alpr)]
     for gen in sources:
         for img_path, boxes, source in gen:

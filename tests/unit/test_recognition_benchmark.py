@@ -7,10 +7,11 @@ from pathlib import Path
 import cv2
 import pytest
 
-from benchmarks.recognition import load_frame, main, reliability
+from benchmarks.recognition import main, reliability
 from benchmarks.robustness import main as robustness_main
 from benchmarks.upscale import main as upscale_main
 from benchmarks.upscale import upscale_folder
+from evaluation.dataset import load_frame
 from plateguard.recognition.synth import render_scene
 from tests.unit.recognition_support import write_labelled_photo
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.recognition import calibration_error
+from evaluation.splits import is_validation
 from plateguard.recognition import PlateReader, get_reader
 from plateguard.recognition.calibration import (
     Calibration,
@@ -19,7 +20,6 @@ from plateguard.recognition.calibration import (
 from plateguard.recognition.synth import render_scene
 from tests.unit.recognition_support import write_labelled_photo
 from training import calibrate
-from training.split import is_validation
 
 
 def test_fit_maps_a_score_to_how_often_reads_with_that_score_are_right() -> None:
