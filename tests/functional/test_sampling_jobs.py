@@ -31,7 +31,9 @@ class JobsWorld:
     queue_url: str
 
     def run(self, job: str, now: datetime) -> dict[str, Any]:
-        self.jobs.get_job_dependencies = lambda: replace(self.deps, clock=lambda: now)
+        from plateguard.wiring import jobs as jobs_wiring
+
+        jobs_wiring.dependencies.override(replace(self.deps, clock=lambda: now))
         return self.jobs.handle_scheduled_job({"job": job}, LambdaContext())  # type: ignore[no-any-return]
 
     def messages(self) -> list[dict[str, Any]]:
@@ -70,22 +72,15 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobsWorld]:
         monkeypatch.setenv("AGENCIES", "demo-pd")
         monkeypatch.setenv("AUDIT_SAMPLE_SIZE", "8")
 
-        from plateguard.dal.clients import aws_client
+        from plateguard import wiring
         from plateguard.handlers import jobs
-        from plateguard.models.job_settings import get_job_settings
+        from plateguard.wiring import jobs as jobs_wiring
 
-        get_job_settings.cache_clear()
-        aws_client.cache_clear()
-        jobs.get_job_dependencies.cache_clear()
-        original = jobs.get_job_dependencies
-        deps = original()
+        wiring.reset()
         try:
-            yield JobsWorld(jobs, deps, queue_url)
+            yield JobsWorld(jobs, jobs_wiring.dependencies(), queue_url)
         finally:
-            jobs.get_job_dependencies = original
-            get_job_settings.cache_clear()
-            aws_client.cache_clear()
-            original.cache_clear()
+            wiring.reset()
 
 
 def _seed_users(world: JobsWorld, *people: User) -> None:

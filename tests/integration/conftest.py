@@ -67,9 +67,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 def repository() -> Any:
-    from plateguard.handlers.ingest import get_ingest_dependencies
+    from plateguard.wiring import ingest as ingest_wiring
 
-    return get_ingest_dependencies().repository
+    return ingest_wiring.dependencies().repository
 
 
 @pytest.fixture

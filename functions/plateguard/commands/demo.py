@@ -118,7 +118,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
-    from plateguard.handlers.ingest import get_ingest_dependencies
+    from plateguard.wiring import ingest as ingest_wiring
 
     print(f"Local AWS at {environment.endpoint_url}; officer API at {environment.state.get('api_url')}", flush=True)
     now = datetime.now(UTC)
@@ -141,7 +141,7 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
         s3.put_object(Bucket=bucket, Key=upload.key, Body=upload.body, Metadata=upload.metadata)
     print(f"Uploaded {len(uploads)} images to s3://{bucket}/incoming/{DEMO_AGENCY}/", flush=True)
 
-    repository: Any = get_ingest_dependencies().repository
+    repository: Any = ingest_wiring.dependencies().repository
     pending = {u.key: u for u in uploads}
     outcomes: dict[str, ImageOutcome] = {}
     deadline = time.monotonic() + args.timeout
@@ -240,12 +240,12 @@ def _historical_hit(environment: LocalEnvironment) -> int:
 def _oversight(environment: LocalEnvironment) -> None:
     """Supervisors' side: searches audited, a dormant account disabled, a month's searches sampled and
     reviewed, and the compliance report for contract reviewers."""
-    from plateguard.handlers.jobs import get_job_dependencies, sampling_for
     from plateguard.local.users import principal_arn
     from plateguard.logic.access import User, UserStatus
     from plateguard.logic.accounts import disable_lapsed_accounts
     from plateguard.logic.sampling import record_review, sample_searches, sign_off
     from plateguard.models.routes import Role
+    from plateguard.wiring import jobs as jobs_wiring
 
     searches = (
         ("Locate stolen grey sedan reported 2026-11-20", "DPD-2026-004417"),
@@ -259,7 +259,7 @@ def _oversight(environment: LocalEnvironment) -> None:
             "audited"
         )
 
-    deps = get_job_dependencies()
+    deps = jobs_wiring.dependencies()
     now = datetime.now(UTC)
     dormant = principal_arn(DEMO_AGENCY, "officer.dormant")
     deps.users.put(
@@ -297,7 +297,7 @@ def _oversight(environment: LocalEnvironment) -> None:
     # The monthly sampling job, run as it will run on the 1st of next month for this month's searches.
     next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=6, minute=0, second=0, microsecond=0)
     with environment.as_function(JOBS_HANDLER):
-        result = sample_searches(DEMO_AGENCY, sampling_for(DEMO_AGENCY, deps), deps.sampling_policy, next_month)
+        result = sample_searches(DEMO_AGENCY, deps.sampling_for(DEMO_AGENCY), deps.sampling_policy, next_month)
     print(f"audit sample {result.batch.batch_id}: {len(result.reviews)} search(es) drawn, assigned for review")
     for signal in result.signals:
         print(f"  signal     {signal.kind.value}: {signal.explanation}")

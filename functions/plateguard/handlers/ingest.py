@@ -6,7 +6,6 @@ back to SQS for retry while the rest of the batch succeeds; bad images are quara
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,61 +14,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from plateguard import schema
 from plateguard.logic.events import s3_objects_from_message
-from plateguard.logic.hotlist import HotListCache
-from plateguard.logic.ingest import IngestDependencies, IngestPolicy, process_upload
+from plateguard.logic.ingest import process_upload
 from plateguard.models.records import Outcome
-from plateguard.models.settings import get_ingest_settings
 from plateguard.observability import logger, metrics, tracer
+from plateguard.wiring import ingest as ingest_wiring
 
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@lru_cache(maxsize=1)
-def get_ingest_dependencies() -> IngestDependencies:
-    """Built on first use per container: clients, table bindings and the ONNX reader."""
-    from plateguard.dal.clients import aws_client
-    from plateguard.dal.notify import SnsAlertPublisher
-    from plateguard.dal.objects import S3ObjectStore
-    from plateguard.dal.repositories import DynamoIngestRepository
-    from plateguard.dal.tables import bind_tables
-    from plateguard.recognition import get_reader
-
-    settings = get_ingest_settings()
-    bind_tables(
-        {
-            schema.READS.logical_id: settings.reads_table_name,
-            schema.IMAGES.logical_id: settings.images_table_name,
-            schema.CAMERAS.logical_id: settings.cameras_table_name,
-            schema.HOTLIST.logical_id: settings.hotlist_table_name,
-            schema.ALERTS.logical_id: settings.alerts_table_name,
-        },
-        region=settings.aws_region,
-        host=settings.aws_endpoint_url,
-    )
-    repository = DynamoIngestRepository()
-    return IngestDependencies(
-        objects=S3ObjectStore(
-            aws_client("s3", settings.aws_region, settings.aws_endpoint_url), settings.images_bucket_name
-        ),
-        repository=repository,
-        publisher=SnsAlertPublisher(
-            aws_client("sns", settings.aws_region, settings.aws_endpoint_url), settings.alert_topic_arn
-        ),
-        reader=get_reader(settings.recognition_threads),
-        hotlists=HotListCache(repository.hotlist_entries, settings.hotlist_refresh_seconds),
-        policy=IngestPolicy(
-            read_retention_days=settings.read_retention_days,
-            hit_retention_days=settings.hit_retention_days,
-            alert_retention_days=settings.alert_retention_days,
-            max_object_bytes=settings.max_object_bytes,
-            max_decoded_pixels=settings.max_decoded_pixels,
-            alert_min_confidence=settings.alert_min_confidence,
-            alert_dedup_seconds=settings.alert_dedup_seconds,
-            persist_non_hit_reads=settings.persist_non_hit_reads,
-        ),
-    )
 
 
 @tracer.capture_method
@@ -88,7 +39,7 @@ def ingest_record(record: SQSRecord) -> None:
 
 
 def _ingest_record(record: SQSRecord) -> None:
-    deps = get_ingest_dependencies()
+    deps = ingest_wiring.dependencies()  # built once per container; a test may override it
     for ref in s3_objects_from_message(record.body):
         outcome = process_upload(ref.key, deps, ref.version_id, ref.bucket)
         logger.info(

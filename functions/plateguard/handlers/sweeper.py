@@ -8,59 +8,24 @@ DynamoDB TTL runs up to ~48 h late and S3 lifecycle daily; this makes destructio
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from plateguard import schema
-from plateguard.logic.sweeper import SweeperDependencies, SweepLimits, sweep_run
-from plateguard.models.settings import get_sweeper_settings
+from plateguard.logic.sweeper import sweep_run
 from plateguard.observability import logger, metrics, tracer
-
-
-def build_sweeper_dependencies() -> SweeperDependencies:
-    """Built per invocation: the sweep is infrequent and its clients are cheap next to its work."""
-    from plateguard.dal.clients import aws_client
-    from plateguard.dal.holds import DynamoHoldStore
-    from plateguard.dal.sweeper_store import DynamoSweepStore, S3DestructionLog, S3SweepObjects
-    from plateguard.dal.tables import bind_tables
-    from plateguard.logic.holds import ActiveHolds
-
-    settings = get_sweeper_settings()
-    bind_tables(
-        {
-            schema.READS.logical_id: settings.reads_table_name,
-            schema.ALERTS.logical_id: settings.alerts_table_name,
-            schema.HOTLIST.logical_id: settings.hotlist_table_name,
-            schema.IMAGES.logical_id: settings.images_table_name,
-            schema.HOLDS.logical_id: settings.holds_table_name,
-        },
-        region=settings.aws_region,
-        host=settings.aws_endpoint_url,
-    )
-    s3 = aws_client("s3", settings.aws_region, settings.aws_endpoint_url)
-
-    def age(seconds: int | None) -> timedelta | None:
-        return None if seconds is None else timedelta(seconds=seconds)
-
-    return SweeperDependencies(
-        store=DynamoSweepStore(),
-        objects=S3SweepObjects(s3, settings.images_bucket_name),
-        holds=ActiveHolds(DynamoHoldStore()),
-        log=S3DestructionLog(s3, settings.audit_bucket_name),
-        limits=SweepLimits(images=age(settings.images_retention_seconds), crops=age(settings.crops_retention_seconds)),
-    )
+from plateguard.wiring import sweeper as sweeper_wiring
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handle_retention_sweep(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    sweeper = sweeper_wiring.dependencies()
     reports = sweep_run(
-        build_sweeper_dependencies(),
-        get_sweeper_settings().sweep_interval_seconds,
+        sweeper.dependencies,
+        sweeper.interval_seconds,
         sleep=time.sleep,
         seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )

@@ -151,9 +151,10 @@ class LocalEnvironment:
         self._bind_physical_names()
         _reset_cached_configuration()
 
-        from plateguard.handlers.ingest import get_ingest_dependencies, handle_ingest_batch, last_batch_failures
+        from plateguard.handlers.ingest import handle_ingest_batch, last_batch_failures
+        from plateguard.wiring import ingest as ingest_wiring
 
-        deps = get_ingest_dependencies()  # binds the tables and loads the ONNX reader once, up front
+        deps = ingest_wiring.dependencies()  # binds the tables and loads the ONNX reader once, up front
         from plateguard.dal.tables import bind_tables
 
         bind_tables(self.resources.table_names, LOCAL_REGION, self.endpoint_url)  # every table, for the CLI
@@ -369,50 +370,8 @@ class LocalEnvironment:
 
 
 def _reset_cached_configuration() -> None:
-    """Settings and clients are cached per process; a new environment must not see old ones."""
-    from plateguard.dal.clients import aws_client
-    from plateguard.handlers.api import get_api_dependencies
-    from plateguard.handlers.api_cameras import _described_endpoint, get_cameras_api_dependencies
-    from plateguard.handlers.api_holds import get_holds_api_dependencies
-    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
-    from plateguard.handlers.api_reviews import get_reviews_api_dependencies
-    from plateguard.handlers.ingest import get_ingest_dependencies
-    from plateguard.handlers.jobs import get_job_dependencies
-    from plateguard.models.job_settings import get_job_settings
-    from plateguard.models.settings import (
-        get_alerts_api_settings,
-        get_api_settings,
-        get_cameras_api_settings,
-        get_holds_api_settings,
-        get_ingest_settings,
-        get_reviews_api_settings,
-        get_sweeper_settings,
-    )
+    """Settings, clients and dependency containers are cached per process; a new environment must not see
+    old ones (plateguard.wiring keeps the one list of them)."""
+    from plateguard import wiring
 
-    get_ingest_settings.cache_clear()
-    get_ingest_dependencies.cache_clear()
-    get_api_settings.cache_clear()
-    get_api_dependencies.cache_clear()
-    get_alerts_api_settings.cache_clear()
-    get_sweeper_settings.cache_clear()
-    get_job_settings.cache_clear()
-    get_job_dependencies.cache_clear()
-    get_alerts_api_dependencies.cache_clear()
-    get_holds_api_settings.cache_clear()
-    get_holds_api_dependencies.cache_clear()
-    get_reviews_api_settings.cache_clear()
-    get_reviews_api_dependencies.cache_clear()
-    from plateguard.handlers.api_users import get_users_api_dependencies
-    from plateguard.models.settings import get_users_api_settings
-
-    get_users_api_settings.cache_clear()
-    get_users_api_dependencies.cache_clear()
-    from plateguard.handlers.jobs import get_digest_dependencies
-    from plateguard.models.job_settings import get_digest_settings
-
-    get_digest_settings.cache_clear()
-    get_digest_dependencies.cache_clear()
-    get_cameras_api_settings.cache_clear()
-    get_cameras_api_dependencies.cache_clear()
-    _described_endpoint.cache_clear()
-    aws_client.cache_clear()
+    wiring.reset()

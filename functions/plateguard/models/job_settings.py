@@ -1,8 +1,8 @@
-"""Settings of the scheduled oversight jobs Lambda (environment, read once through a cached getter)."""
+"""Settings of the scheduled oversight jobs and audit digest Lambdas (read once per container by
+plateguard.wiring.jobs and plateguard.wiring.digest)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
@@ -42,11 +42,6 @@ class JobSettings(AwsSettings):
         return [a.strip() for a in self.agencies.split(",") if a.strip()]
 
 
-@lru_cache(maxsize=1)
-def get_job_settings() -> JobSettings:
-    return JobSettings()  # values come from the environment
-
-
 class DigestSettings(AwsSettings):
     """The audit digest function: it reads the audit table and bucket and signs; nothing else."""
 
@@ -58,8 +53,3 @@ class DigestSettings(AwsSettings):
     @property
     def agency_list(self) -> list[str]:
         return [a.strip() for a in self.agencies.split(",") if a.strip()]
-
-
-@lru_cache(maxsize=1)
-def get_digest_settings() -> DigestSettings:
-    return DigestSettings()
