@@ -43,13 +43,8 @@ from plateguard.dal.sweeper_store import DynamoSweepStore, S3DestructionLog, S3S
 from plateguard.dal.tables import ImageItem, ReadItem, bind_tables
 from plateguard.local.provision import provision
 from plateguard.logic.holds import ActiveHolds
-from plateguard.logic.sweeper import (
-    FAST_SWEEP_INTERVAL_SECONDS,
-    FAST_SWEEP_PASSES,
-    SweeperDependencies,
-    SweepLimits,
-    sweep,
-)
+from plateguard.logic.sweeper import SweeperDependencies, sweep
+from plateguard.models.sweep import FAST_SWEEP_INTERVAL_SECONDS, FAST_SWEEP_PASSES, SweepLimits
 
 REGION = "us-west-2"
 AGENCY = "nh-pd"

@@ -116,7 +116,7 @@ class PlateGuardConfig:
         policy_file = node.try_get_context(POLICY_FILE_CONTEXT)
         if policy_file:
             return cls.from_policy_file(REPO_ROOT / str(policy_file), **common)  # absolute paths stay as given
-        from plateguard.logic.sweeper import sweep_interval_seconds
+        from plateguard.models.sweep import sweep_interval_seconds
 
         read = number("readRetentionDays", d.read_retention_days)
         hit = number("hitRetentionDays", d.hit_retention_days)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from plateguard.cli import main
-from plateguard.logic.sweeper import FAST_SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SIZE, SWEEP_INTERVAL_SECONDS
+from plateguard.models.sweep import FAST_SWEEP_INTERVAL_SECONDS, SWEEP_BATCH_SIZE, SWEEP_INTERVAL_SECONDS
 from plateguard.policy.check import enforcement_problems
 from plateguard.policy.enforcement import (
     api_environment,

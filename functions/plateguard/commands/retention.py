@@ -117,13 +117,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     from plateguard.dal.holds import DynamoHoldStore
     from plateguard.dal.sweeper_store import DynamoSweepStore, S3DestructionLog, S3SweepObjects
     from plateguard.logic.holds import ActiveHolds
-    from plateguard.logic.sweeper import (
-        SWEEP_INTERVAL_SECONDS,
-        SweeperDependencies,
-        SweepLimits,
-        format_report,
-        sweep,
-    )
+    from plateguard.logic.sweeper import SweeperDependencies, format_report, sweep
+    from plateguard.models.sweep import SWEEP_INTERVAL_SECONDS, SweepLimits
     from plateguard.policy.enforcement import sweep_interval, sweep_limits
     from plateguard.policy.loader import PolicyError, load_policy
 

@@ -24,20 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from plateguard.models.sweep import FAST_SWEEP_INTERVAL_SECONDS, FAST_SWEEP_PASSES, SweepLimits, sweep_passes
 from plateguard.schema import BUCKET_SECONDS, time_bucket
 
-# Schedule: the standard interval, and a one-minute interval when any class is kept for minutes
-# (New Hampshire's 3 minutes). The rendered policy prints these numbers.
-SWEEP_INTERVAL_SECONDS = 900
-FAST_SWEEP_INTERVAL_SECONDS = 60
-FAST_SWEEP_BELOW = timedelta(days=1)
-# EventBridge runs nothing more often than once a minute; at that schedule one run sweeps this many
-# times, evenly spaced, so New Hampshire's 3-minute items are gone well within a minute of expiry.
-FAST_SWEEP_PASSES = 2
-# Bounded work per run: a run deletes at most SWEEP_BATCH_SIZE * SWEEP_MAX_BATCHES items per class and
-# leaves the rest to the next run (the log says so), so one run never exceeds its Lambda timeout.
-SWEEP_BATCH_SIZE = 100
-SWEEP_MAX_BATCHES = 50
+# The schedule (intervals, passes per run) and the per-run bounds are in plateguard.models.sweep.
+
 # Hours of the index every run covers behind the current one: an item stays in reach this long after
 # its hour ends (many runs, at either interval), which covers a sweeper outage of that length.
 SWEEP_LOOKBACK_HOURS = 2
@@ -50,8 +41,6 @@ LATE_CHECK_HOURS = 47  # prime: a pass counter advancing 1 (30-s passes) or 30 (
 # The check reads at most this many due items per hour (held ones are skipped over; lateness comes
 # from the oldest, first in the index's order).
 LATE_CHECK_LIMIT = 25
-# Below this non-hit retention, ingest should not persist non-hit reads at all (see docs/policy.md).
-PERSIST_NON_HITS_AT_LEAST = timedelta(hours=1)
 
 # Item classes in DynamoDB (expiry in `expires_at`) and object classes kept by age, with the table
 # whose age index lists them (frames: image-outcome records; crops: reads).
@@ -64,14 +53,6 @@ SOURCE_CLASSES = {
 }
 OBJECT_CLASSES = ("images", "crops")
 AGE_SOURCES = {"images": "image_records", "crops": "reads"}
-
-
-def sweep_interval_seconds(shortest_retention: timedelta) -> int:
-    return FAST_SWEEP_INTERVAL_SECONDS if shortest_retention < FAST_SWEEP_BELOW else SWEEP_INTERVAL_SECONDS
-
-
-def sweep_passes(interval_seconds: int) -> int:
-    return FAST_SWEEP_PASSES if interval_seconds <= FAST_SWEEP_INTERVAL_SECONDS else 1
 
 
 def sweep_buckets(moment: datetime, run: int) -> list[str]:
@@ -170,16 +151,6 @@ class HoldSource(Protocol):
 
 class DestructionLog(Protocol):
     def write(self, entry: dict[str, Any]) -> None: ...
-
-
-@dataclass(frozen=True)
-class SweepLimits:
-    """Object classes are kept by age; None means the class is not swept here."""
-
-    images: timedelta | None = None
-    crops: timedelta | None = None
-    batch_size: int = SWEEP_BATCH_SIZE
-    max_batches: int = SWEEP_MAX_BATCHES
 
 
 @dataclass

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from pydantic import TypeAdapter
 
-from plateguard.logic.sweeper import PERSIST_NON_HITS_AT_LEAST, SweepLimits, sweep_interval_seconds
+from plateguard.models.sweep import PERSIST_NON_HITS_AT_LEAST, SweepLimits, sweep_interval_seconds
 from plateguard.policy.model import Policy, Scope, SharingGrant
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from plateguard import schema
-from plateguard.logic.sweeper import SWEEP_BATCH_SIZE, SWEEP_MAX_BATCHES
+from plateguard.models.sweep import SWEEP_BATCH_SIZE, SWEEP_MAX_BATCHES
 from plateguard.policy.enforcement import persists_non_hits, sweep_interval
 from plateguard.policy.loader import preset_for
 from plateguard.policy.model import Policy, RetentionClass, format_duration
