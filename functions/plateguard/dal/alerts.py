@@ -11,11 +11,8 @@ from pynamodb.expressions.update import Action
 from plateguard.dal.repositories import alert_from_item
 from plateguard.dal.tables import AlertItem
 from plateguard.logic.alert_lifecycle import Disposition, DispositionChange
+from plateguard.logic.alert_lifecycle import DispositionConflict as DispositionConflict  # raised here
 from plateguard.models.records import Alert
-
-
-class DispositionConflict(Exception):
-    """Someone else changed the alert's disposition first: re-read and decide again."""
 
 
 def _history(item: AlertItem) -> list[DispositionChange]:

@@ -13,7 +13,7 @@ from pynamodb.exceptions import PutError
 
 from plateguard.dal.repositories import camera_from_item, camera_item
 from plateguard.dal.tables import CameraItem
-from plateguard.logic.cameras import CameraError, IssuedCertificate
+from plateguard.logic.cameras import CameraConflict, IssuedCertificate
 from plateguard.models.records import Camera
 
 CREDENTIALS_ENDPOINT_TYPE = "iot:CredentialProvider"
@@ -75,7 +75,7 @@ class IotCameraIdentities:
         # Thing names are unique per account: the id may belong to another agency's camera.
         if thing.get("thingTypeName") != agency:
             owner = thing.get("thingTypeName") or "a retired camera"
-            raise CameraError("conflict", f"IoT thing {camera_id} already exists for {owner}: choose another id")
+            raise CameraConflict(f"IoT thing {camera_id} already exists for {owner}: choose another id")
 
     def create_certificate(self) -> IssuedCertificate:
         created = self._iot.create_keys_and_certificate(setAsActive=True)

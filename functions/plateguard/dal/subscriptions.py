@@ -1,8 +1,9 @@
-"""Alert subscriptions: their owners in DynamoDB (SubscriptionsTable) and their removal at SNS."""
+"""Alert subscriptions: their owners in DynamoDB (SubscriptionsTable), their subscribing and removal at SNS."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 from plateguard.dal.tables import SubscriptionItem
@@ -59,3 +60,22 @@ class SnsUnsubscriber:
     def unsubscribe(self, subscription_arn: str) -> None:
         with contextlib.suppress(self._sns.exceptions.NotFoundException):
             self._sns.unsubscribe(SubscriptionArn=subscription_arn)
+
+
+class SnsAlertTopic(SnsUnsubscriber):
+    """The alert topic's subscriptions at SNS (implements logic.officer_subscriptions.AlertTopic and
+    logic.subscriptions.Unsubscriber): sns:Subscribe with a filter policy, sns:Unsubscribe."""
+
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        super().__init__(sns)
+        self._topic_arn = topic_arn
+
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str:
+        response = self._sns.subscribe(
+            TopicArn=self._topic_arn,
+            Protocol=protocol,
+            Endpoint=endpoint,
+            Attributes={"FilterPolicy": json.dumps(filter_policy), "FilterPolicyScope": "MessageAttributes"},
+            ReturnSubscriptionArn=True,
+        )
+        return str(response["SubscriptionArn"])

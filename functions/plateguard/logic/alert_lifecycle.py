@@ -12,19 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from plateguard.models.errors import PlateGuardError
+from plateguard.models.errors import Conflict
 
-
-class Disposition(StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    CONFIRMED = "confirmed"
-    MISREAD = "misread"
-    NOT_LOCATED = "not-located"
-    STOP_MADE = "stop-made"
-
+# Defined in models (request models use it); still importable from here.
+from plateguard.models.vocabulary import Disposition as Disposition
 
 ALLOWED: dict[Disposition, frozenset[Disposition]] = {
     Disposition.NEW: frozenset({Disposition.ACKNOWLEDGED}),
@@ -36,12 +28,22 @@ ALLOWED: dict[Disposition, frozenset[Disposition]] = {
 }
 
 
-class IllegalTransition(PlateGuardError):
+class IllegalTransition(Conflict):
+    """A disposition the alert's current one does not allow next (a 409: the alert moved on)."""
+
     def __init__(self, current: Disposition, wanted: Disposition) -> None:
         allowed = ", ".join(sorted(ALLOWED[current])) or "none (final)"
         super().__init__(f"an alert that is {current} cannot become {wanted}; allowed next: {allowed}")
         self.current = current
         self.wanted = wanted
+
+
+class DispositionConflict(Conflict):
+    """Someone else changed the alert's disposition first: re-read and decide again (a 409)."""
+
+    def __init__(self, alert_id: str) -> None:
+        super().__init__("the alert changed while you were deciding: reload it and try again")
+        self.alert_id = alert_id
 
 
 @dataclass(frozen=True)

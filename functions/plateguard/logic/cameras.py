@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from plateguard.models.errors import PlateGuardError
+from plateguard.models.errors import Conflict, NotFound, PlateGuardError
 from plateguard.models.records import Camera, CameraStatus
 from plateguard.schema import INCOMING_PREFIX
 
@@ -88,6 +88,20 @@ class CameraError(PlateGuardError):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+
+class CameraNotFound(CameraError, NotFound):
+    """No such camera in the agency (a 404)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("not_found", message)
+
+
+class CameraConflict(CameraError, Conflict):
+    """The camera's state does not allow the change: already registered, retired (a 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("conflict", message)
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def register_camera(
     existing = registry.get(agency, new.camera_id)
     if existing is not None:
         state = "retired (camera ids are not reused)" if existing.status is CameraStatus.RETIRED else "registered"
-        raise CameraError("conflict", f"camera {new.camera_id} is already {state} in {agency}")
+        raise CameraConflict(f"camera {new.camera_id} is already {state} in {agency}")
     identities.ensure_thing(agency, new.camera_id)
     certificate = identities.create_certificate()
     identities.attach(new.camera_id, certificate)
@@ -188,14 +202,14 @@ def register_camera(
     )
     if not registry.create(camera):  # registered concurrently: this certificate must not stay usable
         identities.revoke(new.camera_id, certificate.certificate_id)
-        raise CameraError("conflict", f"camera {new.camera_id} is already registered in {agency}")
+        raise CameraConflict(f"camera {new.camera_id} is already registered in {agency}")
     return CameraRegistration(camera, certificate)
 
 
 def _current(registry: CameraRegistry, agency: str, camera_id: str) -> Camera:
     camera = registry.get(agency, camera_id)
     if camera is None:
-        raise CameraError("not_found", f"no camera {camera_id} in {agency}")
+        raise CameraNotFound(f"no camera {camera_id} in {agency}")
     return camera
 
 
@@ -219,7 +233,7 @@ def retire_camera(
     """
     camera = _current(registry, agency, camera_id)
     if camera.status is CameraStatus.RETIRED:
-        raise CameraError("conflict", f"camera {camera_id} was already retired on {camera.retired_at:%Y-%m-%d}")
+        raise CameraConflict(f"camera {camera_id} was already retired on {camera.retired_at:%Y-%m-%d}")
     revoked = tuple(_revoke_all(identities, camera))
     if camera.certificate_id is not None:  # a seeded camera has no thing: nothing to untype
         identities.remove_thing_type(camera_id)
@@ -240,7 +254,7 @@ def rotate_credentials(
     """A new certificate attached first, then every older one deactivated and detached."""
     camera = _current(registry, agency, camera_id)
     if camera.status is CameraStatus.RETIRED:
-        raise CameraError("conflict", f"camera {camera_id} is retired: register a new camera instead")
+        raise CameraConflict(f"camera {camera_id} is retired: register a new camera instead")
     identities.ensure_thing(agency, camera_id)  # a seeded camera gets its identity on first rotation
     certificate = identities.create_certificate()
     identities.attach(camera_id, certificate)

@@ -98,3 +98,30 @@ def historical_alerts(
                 hits.alerts.append(publish_alert(alert, repository, publisher))
                 hits.raised += 1
     return hits
+
+
+@dataclass(frozen=True)
+class StoredReadsCheck:
+    """`historical_alerts` bound to where stored reads, cameras and alerts are: what the API's hot-list
+    changes call with the entries they add (logic.officer_hotlists.HistoricalCheck)."""
+
+    reads_for_day: ReadsForDay
+    camera_for: Callable[[str, str], Camera | None]
+    repository: IngestRepository
+    publisher: AlertPublisher
+    window: float  # days: the longest a read is kept (a hit read's retention)
+    alert_retention_days: float
+    min_confidence: float
+
+    def __call__(self, entries: Sequence[HotListEntry], now: datetime) -> HistoricalHits:
+        return historical_alerts(
+            entries,
+            self.reads_for_day,
+            self.camera_for,
+            self.repository,
+            self.publisher,
+            now,
+            self.window,
+            self.alert_retention_days,
+            self.min_confidence,
+        )

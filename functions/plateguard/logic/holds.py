@@ -16,13 +16,22 @@ from enum import StrEnum
 from typing import Protocol
 
 from plateguard.logic.sweeper import HeldSet
-from plateguard.models.errors import PlateGuardError
+from plateguard.models.errors import Conflict, InvalidRequest, PlateGuardError
+from plateguard.models.requests import MIN_HOLD_REASON_LENGTH
 
-MIN_REASON_LENGTH = 10
+MIN_REASON_LENGTH = MIN_HOLD_REASON_LENGTH
 
 
 class HoldError(PlateGuardError):
     """A hold that cannot be placed or released as asked; the message says why."""
+
+
+class HoldRejected(HoldError, InvalidRequest):
+    """A hold that cannot be placed as asked (a 400)."""
+
+
+class HoldNotReleased(HoldError, Conflict):
+    """A hold that cannot be released now: gone, or released already (a 409)."""
 
 
 class HoldStatus(StrEnum):
@@ -81,21 +90,21 @@ def place_hold(
 ) -> LegalHold:
     ids = tuple(dict.fromkeys(r.strip() for r in read_ids if r.strip()))
     if not ids:
-        raise HoldError("a hold needs at least one read id")
+        raise HoldRejected("a hold needs at least one read id")
     if not case_number.strip():
-        raise HoldError("a hold needs a case number")
+        raise HoldRejected("a hold needs a case number")
     if len(reason.strip()) < MIN_REASON_LENGTH:
-        raise HoldError(f"the reason must say why in at least {MIN_REASON_LENGTH} characters")
+        raise HoldRejected(f"the reason must say why in at least {MIN_REASON_LENGTH} characters")
     if not placed_by.strip():
-        raise HoldError("a hold needs the supervisor who places it")
+        raise HoldRejected("a hold needs the supervisor who places it")
     if ends_at <= now:
-        raise HoldError("the end date must be in the future")
+        raise HoldRejected("the end date must be in the future")
     reads: list[HeldRead] = []
     for read_id in ids:
         read = store.get_read(read_id)
         # An expired read may no longer be served or kept: a hold cannot bring it back.
         if read is None or read.agency != agency or read.expires_at <= now.timestamp():
-            raise HoldError(f"read {read_id} does not exist for {agency} (or its retention has already ended)")
+            raise HoldRejected(f"read {read_id} does not exist for {agency} (or its retention has already ended)")
         reads.append(read)
     hold = LegalHold(
         hold_id=uuid.uuid4().hex[:12],
@@ -121,9 +130,9 @@ def place_hold(
 def release_hold(store: HoldStore, *, agency: str, hold_id: str, released_by: str, now: datetime) -> LegalHold:
     hold = store.get_hold(agency, hold_id)
     if hold is None:
-        raise HoldError(f"no hold {hold_id} for {agency}")
+        raise HoldNotReleased(f"no hold {hold_id} for {agency}")
     if hold.status is HoldStatus.RELEASED:
-        raise HoldError(f"hold {hold_id} was already released on {hold.released_at}")
+        raise HoldNotReleased(f"hold {hold_id} was already released on {hold.released_at}")
     released = replace(hold, status=HoldStatus.RELEASED, released_at=now, released_by=released_by)
     store.put_hold(released)
     others = [h for h in store.list_holds(agency) if h.hold_id != hold_id and h.is_active(now)]

@@ -13,26 +13,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
 from plateguard.logic.plates import canonical_plate_text, is_valid_plate
-from plateguard.models.errors import PlateGuardError
+from plateguard.models.errors import InvalidRequest
 from plateguard.models.records import HotListEntry
 
-
-class ListType(StrEnum):
-    STOLEN_VEHICLE = "stolen-vehicle"
-    WANTED_PERSON = "wanted-person"
-    MISSING_PERSON = "missing-person"  # AMBER alerts and missing persons
-    BOLO = "bolo"  # be-on-the-lookout / custom lists
-
-
-class Priority(StrEnum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
+# Defined in models (request models use them); still importable from here.
+from plateguard.models.vocabulary import ListType as ListType
+from plateguard.models.vocabulary import Priority as Priority
 
 # The longest an entry may live, per list type (days); a list may set less, never more.
 MAX_ENTRY_DAYS: dict[ListType, int] = {
@@ -49,11 +38,13 @@ _STATE = re.compile(r"^[A-Z]{2}$")
 _LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
-class HotListError(PlateGuardError):
-    """A request about a hot list that cannot be carried out (bad definition, unreadable file)."""
+class HotListError(InvalidRequest):
+    """A request about a hot list that cannot be carried out (bad definition, unreadable file): a 400."""
 
 
-class EntryRejected(PlateGuardError):
+class EntryRejected(InvalidRequest):
+    """An entry that breaks a rule of its list; `reason` names the rule (also the API's message: a 400)."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason

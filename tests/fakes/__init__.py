@@ -1,0 +1,1 @@
+"""In-memory fakes shared by the unit tests (one module per area)."""
