@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -203,6 +204,17 @@ class ApiWorld:
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb", region_name=REGION)
 
+    def sns(self) -> Any:
+        return boto3.client("sns", region_name=REGION)
+
+    def put_users(self) -> None:
+        """Register every test user as provisioned (status, training, last activity)."""
+        from plateguard.dal.users import DynamoUserDirectory
+
+        directory = DynamoUserDirectory()
+        for user in USERS.values():
+            directory.put(user)
+
 
 def clear_caches() -> None:
     from plateguard.dal.clients import aws_client
@@ -304,8 +316,13 @@ def _provision_api_resources(prefix: str) -> ApiResources:
 
 @pytest.fixture
 def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
-    from plateguard.dal.users import DynamoUserDirectory
+    with provisioned_api_world(monkeypatch) as world:
+        yield world
 
+
+@contextmanager
+def provisioned_api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
+    """A fresh moto account with the API's resources, env and users (a fixture of any scope can hold one)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -335,8 +352,7 @@ def api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
         from plateguard.handlers.api import get_api_dependencies
 
         get_api_dependencies()  # binds the tables
-        directory = DynamoUserDirectory()
-        for user in USERS.values():
-            directory.put(user)
-        yield ApiWorld(resources)
+        world = ApiWorld(resources)
+        world.put_users()
+        yield world
         clear_caches()

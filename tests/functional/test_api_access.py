@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from plateguard.models.routes import ROUTES, Role, Route
-from tests.api_support import GOOD_PURPOSE, NOW, UNKNOWN_ARN, USERS, ApiWorld, api_world, arn, make_read
+from tests.api_support import (
+    GOOD_PURPOSE,
+    NOW,
+    UNKNOWN_ARN,
+    USERS,
+    ApiWorld,
+    api_world,
+    arn,
+    make_read,
+    provisioned_api_world,
+)
 from tests.camera_api_support import camera_route_request
 from tests.hold_api_support import hold_route_request
 from tests.hotlist_api_support import hotlist_route_request
@@ -76,27 +87,68 @@ def outcome_records(world: ApiWorld) -> int:
     return sum(1 for r in world.audit_records() if r["eventName"] in names and r["outcome"] != "Attempted")
 
 
-@pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_every_role_gets_exactly_the_routes_of_the_catalogue(api_world: ApiWorld, role: Role, route: Route) -> None:
-    # Given a well-formed request to a route by an active, trained user of this role
-    request = valid_request(api_world, route)
-    before = outcome_records(api_world)
-    # When it is sent
-    status, body = api_world.call(ROLE_USER[role], route.method, route.path, **request)
-    last = api_world.audit_records()[-1]
-    # Then it leaves exactly one outcome record (a change that ran also left its attempt record before it)
-    assert outcome_records(api_world) == before + 1
-    if role in route.roles:
-        # Then a permitted role is served, and the access is recorded as a success
-        assert status == 200, body
-        assert last["outcome"] == "Success"
-    else:
-        # Then any other role gets 403 with no data, and the denial is recorded
-        assert status == 403 and body["error"] == "AccessDenied"
-        assert set(body) == {"error", "message"}
-        assert last["outcome"] == "Denied" and last["errorCode"] == "AccessDenied.role_not_permitted"
-    assert last["userIdentity"]["principalArn"] == USERS[ROLE_USER[role]].principal_arn
+@pytest.fixture(scope="class")
+def matrix_world() -> Iterator[ApiWorld]:
+    """One moto account for the whole role x route matrix: provisioning one costs more than a request."""
+    with pytest.MonkeyPatch.context() as monkeypatch, provisioned_api_world(monkeypatch) as world:
+        yield world
+
+
+@pytest.fixture
+def clean_world(matrix_world: ApiWorld) -> ApiWorld:
+    """The shared account as a fresh one would be for what a route sees: every table but the audit trail
+    emptied, the users as provisioned, no SNS subscriptions. The trail stays (one chain per agency, as in
+    production); each case counts only the records it adds."""
+    from plateguard import schema
+
+    dynamodb = matrix_world.dynamodb()
+    for logical_id, table in matrix_world.resources.table_names.items():
+        if logical_id != schema.AUDIT.logical_id:
+            empty_table(dynamodb, table)
+    sns = matrix_world.sns()
+    for page in sns.get_paginator("list_subscriptions").paginate():
+        for subscription in page["Subscriptions"]:
+            sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    matrix_world.put_users()
+    return matrix_world
+
+
+def empty_table(dynamodb: Any, table: str) -> None:
+    keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
+    names = {f"#k{i}": key for i, key in enumerate(keys)}
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names
+    ):
+        items = page["Items"]
+        for start in range(0, len(items), 25):
+            requests = [{"DeleteRequest": {"Key": item}} for item in items[start : start + 25]]
+            dynamodb.batch_write_item(RequestItems={table: requests})
+
+
+class TestRoleMatrix:
+    @pytest.mark.parametrize("role", list(Role))
+    @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+    def test_every_role_gets_exactly_the_routes_of_the_catalogue(
+        self, clean_world: ApiWorld, role: Role, route: Route
+    ) -> None:
+        # Given a well-formed request to a route by an active, trained user of this role
+        request = valid_request(clean_world, route)
+        before = outcome_records(clean_world)
+        # When it is sent
+        status, body = clean_world.call(ROLE_USER[role], route.method, route.path, **request)
+        last = clean_world.audit_records()[-1]
+        # Then it leaves exactly one outcome record (a change that ran also left its attempt record before it)
+        assert outcome_records(clean_world) == before + 1
+        if role in route.roles:
+            # Then a permitted role is served, and the access is recorded as a success
+            assert status == 200, body
+            assert last["outcome"] == "Success"
+        else:
+            # Then any other role gets 403 with no data, and the denial is recorded
+            assert status == 403 and body["error"] == "AccessDenied"
+            assert set(body) == {"error", "message"}
+            assert last["outcome"] == "Denied" and last["errorCode"] == "AccessDenied.role_not_permitted"
+        assert last["userIdentity"]["principalArn"] == USERS[ROLE_USER[role]].principal_arn
 
 
 @pytest.mark.parametrize(
