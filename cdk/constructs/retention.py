@@ -25,7 +25,6 @@ from constructs import Construct
 
 from cdk.constructs.function import PlateGuardFunction
 from plateguard import schema
-from plateguard.dal.sweeper_store import DESTRUCTION_LOG_PREFIX
 
 SWEEPER_HANDLER = "plateguard.handlers.sweeper.handle_retention_sweep"
 SWEPT_TABLES = (schema.READS, schema.ALERTS, schema.HOTLIST, schema.IMAGES)
@@ -95,7 +94,7 @@ class RetentionSweeper(Construct):
         )
         for prefix in schema.IMAGES_BUCKET.prefixes:
             images_bucket.grant_delete(fn, f"{prefix}*")
-        audit_bucket.grant_put(fn, f"{DESTRUCTION_LOG_PREFIX}*")
+        audit_bucket.grant_put(fn, f"{schema.DESTRUCTION_LOG_PREFIX}*")
         events.Rule(
             self,
             "Schedule",

@@ -207,6 +207,8 @@ CROPS_PREFIX = "crops/"
 QUARANTINE_PREFIX = "quarantine/"
 # The agency's case-number export from its records system ({agency}.txt): read by the oversight jobs.
 CASE_REGISTRY_PREFIX = "case-registry/"
+# The retention sweeper's destruction log, in the audit bucket beside the per-agency audit chains.
+DESTRUCTION_LOG_PREFIX = "_destruction/"
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ from pynamodb.models import Model
 
 from plateguard.dal.tables import AlertItem, HotListItem, ImageItem, ReadItem
 from plateguard.logic.sweeper import AgedItem, ExpiredItem
-from plateguard.schema import time_bucket
+from plateguard.schema import DESTRUCTION_LOG_PREFIX, time_bucket
 
-DESTRUCTION_LOG_PREFIX = "_destruction/"  # in the audit bucket, beside the per-agency audit chains
 LIST_CONCURRENCY = 16  # version listings in flight at once (a boto3 client is thread-safe)
 _MODELS: dict[str, type[Model]] = {
     "reads": ReadItem,
