@@ -111,5 +111,10 @@ bench-audit: install
 bench-retention: install
 	$(BIN)/python -m benchmarks.retention
 
+# A month's AWS bill at 1M images from the real handlers' measured calls on moto (docs/cost.md).
+.PHONY: bench-cost
+bench-cost: install
+	$(BIN)/python -m benchmarks.cost
+
 clean:
 	rm -rf $(VENV) cdk.out layers/build .plateguard .pytest_cache .ruff_cache .mypy_cache
