@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from plateguard.compliance.iam_eval import TemplatePolicies, pattern_covers
+from plateguard.compliance.requirements import implied_kms
 
 # Used by the Lambda service for the function, never by its code: logs, traces.
 _RUNTIME_PREFIXES = ("logs:", "xray:")
@@ -62,8 +63,6 @@ def _service_targets(template: dict[str, Any], policies: TemplatePolicies, handl
 def _used(call: dict[str, Any], policies: TemplatePolicies, region: str) -> list[tuple[str, str]]:
     """A call's recorded permissions, plus the KMS ones the template's keys imply (a record made without
     the template has none: local mode's own tables and buckets are not encrypted)."""
-    from plateguard.local.aws_calls import implied_kms
-
     direct = [(str(a), str(r)) for a, r in call.get("permissions", [])]
     service, operation = str(call.get("service", "")), str(call.get("operation", ""))
     implied = implied_kms(service, operation, direct, policies.encryption_key, region)

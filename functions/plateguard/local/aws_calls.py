@@ -28,6 +28,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from plateguard.compliance.iam_eval import Decision, TemplatePolicies
+from plateguard.compliance.requirements import Requirement, implied_kms
 from plateguard.local.users import LOCAL_ACCOUNT_ID
 
 AWS_CALLS_FILE = "aws-calls.json"  # under the state directory; read by `plateguard report compliance`
@@ -39,13 +40,6 @@ class Principal:
     label: str  # who, for people: a handler string, "camera cam-main-st", ...
     role: str  # the role's logical id in the template ("" when no template is loaded)
     context: Mapping[str, str] = field(default_factory=dict)  # request context: principal tags, MFA, ...
-
-
-@dataclass(frozen=True)
-class Requirement:
-    action: str
-    resource: str
-    context: Mapping[str, str] = field(default_factory=dict)  # e.g. kms:ViaService for an implied KMS call
 
 
 @dataclass(frozen=True)
@@ -255,41 +249,6 @@ def requirements(
     if encryption_key is not None:
         needed += implied_kms(service, operation, direct, encryption_key, region)
     return needed
-
-
-def implied_kms(
-    service: str,
-    operation: str,
-    direct: list[tuple[str, str]],
-    encryption_key: Callable[[str], str | None],
-    region: str,
-) -> list[Requirement]:
-    """The KMS permissions the `direct` (action, resource) pairs of one call imply, where
-    `encryption_key(resource)` names the key that encrypts the target."""
-    via = {"kms:ViaService": f"{service}.{region}.amazonaws.com"}
-    implied: list[Requirement] = []
-
-    def need(action: str, resource: str) -> None:
-        key = encryption_key(resource)
-        if key is not None and Requirement(action, key, via) not in implied:
-            implied.append(Requirement(action, key, via))
-
-    for action, resource in direct:
-        if service == "s3" and action in ("s3:GetObject", "s3:GetObjectVersion") and operation != "HeadObject":
-            need("kms:Decrypt", resource)  # SSE-KMS objects are decrypted with the caller's permissions
-        elif service == "s3" and action == "s3:PutObject":
-            need("kms:GenerateDataKey", resource)
-        elif service == "dynamodb":
-            need("kms:Decrypt", resource)  # the table key is decrypted for the caller, reads and writes alike
-        elif service == "sns" and action == "sns:Publish":
-            need("kms:GenerateDataKey", resource)
-            need("kms:Decrypt", resource)
-        elif service == "sqs" and action == "sqs:ReceiveMessage":
-            need("kms:Decrypt", resource)
-        elif service == "sqs" and action == "sqs:SendMessage":
-            need("kms:GenerateDataKey", resource)
-            need("kms:Decrypt", resource)
-    return implied
 
 
 def required_permissions(
