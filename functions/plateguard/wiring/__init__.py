@@ -14,10 +14,17 @@ from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Clearable(Protocol):
     def cache_clear(self) -> None: ...
+
+
+class Cached(Clearable, Protocol[T_co]):
+    """A getter built once per process: `settings()`, and `settings.cache_clear()` to forget it."""
+
+    def __call__(self) -> T_co: ...
 
 
 C = TypeVar("C", bound=Clearable)
@@ -36,7 +43,7 @@ def register(cache: C) -> C:
     return cache
 
 
-def cached(build: Callable[[], T]) -> Callable[[], T]:
+def cached(build: Callable[[], T]) -> Cached[T]:
     """Build once per process; `reset()` forgets the result."""
     return register(lru_cache(maxsize=1)(build))
 
@@ -70,4 +77,4 @@ def reset() -> None:
         cache.cache_clear()
 
 
-__all__ = ["Provider", "cached", "register", "reset", "utc_now"]
+__all__ = ["Cached", "Provider", "cached", "register", "reset", "utc_now"]
