@@ -31,7 +31,8 @@ def _policy_path(args: argparse.Namespace) -> Path | None:
 
 
 def run_transparency(args: argparse.Namespace) -> int:
-    from plateguard.commands.retention import TargetError, connect_local
+    from plateguard.commands.retention import connect_local
+    from plateguard.commands.search import TargetError
     from plateguard.policy.loader import PolicyError, load_policy
     from plateguard.policy.transparency import UsageStats, write_transparency
 

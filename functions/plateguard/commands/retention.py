@@ -18,12 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from plateguard.commands.search import add_target_arguments, call_api_ok
+from plateguard.commands.search import TargetError, add_target_arguments, call_api_ok
 from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
-
-
-class TargetError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ class ApiTarget:
 
 
 class TargetError(Exception):
-    pass
+    """Where the command should act (local mode, a stack, an API URL) or as whom cannot be reached;
+    the message says why. The one such error for every command."""
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, default_user: str, state_dir: bool = True) -> None:
