@@ -25,25 +25,38 @@ install: $(STAMP)
 demo: install
 	$(BIN)/plateguard demo
 
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+# Tests by cost (docs/architecture.md, "Tests"): unit = pure logic on in-memory fakes (tests/fakes/),
+# functional = handlers on in-process moto, integration = local mode, the CLI and the runbook,
+# infra = the synthesized stack (one synthesis per session). `make test` = lint, typecheck, then every
+# tier in that order in ONE pytest run, so the integration tests that check recorded AWS calls against
+# the stack's IAM policies share the infra tier's synthesis instead of building their own.
+# PYTEST_ARGS passes options through, e.g. `make unit PYTEST_ARGS="-x --durations=10"`.
+TIERS := tests/unit tests/functional tests/integration tests/infra
+PYTEST := $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck
+	$(PYTEST) $(TIERS)
 
 unit: install
-	$(BIN)/pytest -q tests/unit
+	$(PYTEST) tests/unit
 
 functional: install
-	$(BIN)/pytest -q tests/functional
+	$(PYTEST) tests/functional
 
 integration: install
-	$(BIN)/pytest -q tests/integration
+	$(PYTEST) tests/integration
 
 infra: install
-	$(BIN)/pytest -q tests/infra
+	$(PYTEST) tests/infra
 
+# Layering contracts (.importlinter) are checked by import-linter's `lint-imports`, a dev dependency.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@if [ ! -x $(BIN)/lint-imports ]; then \
+		echo "ERROR: $(BIN)/lint-imports not found: import-linter is a dev dependency; rerun: rm $(STAMP) && make install" >&2; \
+		exit 2; fi
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy functions/plateguard
