@@ -9,15 +9,38 @@ Every finding is either fixed or suppressed next to the construct that causes it
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import Aspects, Stack, cx_api
-from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, NIST80053R5Checks
+from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, NIST80053R5Checks, RegexAppliesTo
 from constructs import IConstruct
 
 RULE_PREFIXES = ("AwsSolutions-", "NIST.800.53.R5-")
 # The singleton Lambda that CDK adds to configure S3 bucket notifications (fixed construct id).
 BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+
+
+# The wildcard actions CDK's grant_* methods write: S3 object and bucket reads, multipart aborts with
+# writes, and the KMS data-key variants that come with an encrypted target.
+GRANT_READ_ACTIONS = ("Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
+GRANT_WRITE_ACTIONS = ("Action::s3:Abort*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
+
+
+def suppress_grant_wildcards(
+    role: IConstruct, reason: str, resources: Sequence[str], *, reads: bool = True, actions: Sequence[str] = ()
+) -> None:
+    """AwsSolutions-IAM5 on a function role whose only wildcards are grant_*'s: its actions (the read ones
+    when `reads`, plus `actions`) and `resources`, regular expressions over cdk-nag's rendering of the
+    resource (`Resource::<ImagesBucket.Arn>/crops/*`). Every function role that uses grant_* needs it."""
+    applies_to: list[str | RegexAppliesTo] = [*(GRANT_READ_ACTIONS if reads else ()), *GRANT_WRITE_ACTIONS, *actions]
+    # cdk-nag takes JavaScript regex literals.
+    applies_to += [RegexAppliesTo(regex=f"/{regex}/g") for regex in resources]
+    NagSuppressions.add_resource_suppressions(
+        role,
+        [NagPackSuppression(id="AwsSolutions-IAM5", reason=reason, applies_to=applies_to)],
+        apply_to_children=True,
+    )
 
 
 def apply_nag_checks(scope: IConstruct) -> None:
