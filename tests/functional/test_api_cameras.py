@@ -12,7 +12,7 @@ from plateguard.logic.ingest import process_upload
 from plateguard.models.records import Outcome
 from tests.api_support import REGION, ApiWorld, api_world
 from tests.camera_api_support import register_body
-from tests.unit.test_ingest_logic import GOOD_METADATA, jpeg, make_deps
+from tests.fakes.ingest import GOOD_METADATA, jpeg, make_deps
 
 __all__ = ["api_world"]
 

@@ -36,8 +36,7 @@ from plateguard.logic.ingest import ALERT_CLAIM_STALE_AFTER, IngestDependencies,
 from plateguard.models.errors import AlertPublishInFlight
 from plateguard.models.records import AlertStatus, Outcome
 from plateguard.recognition import RecognizedPlate
-
-from tests.unit.test_ingest_logic import (
+from tests.fakes.ingest import (
     CAMERA,
     GOOD_METADATA,
     HOT_ENTRY,

@@ -17,7 +17,7 @@ from plateguard import schema
 from plateguard.logic.access import User, UserStatus
 from plateguard.models.routes import Role
 from tests.api_support import LambdaContext
-from tests.unit.oversight_support import KNOWN_CASES, T0, normal_searches, record_search, user
+from tests.fakes.oversight import KNOWN_CASES, T0, normal_searches, record_search, user
 
 REGION = "us-west-2"
 FEB = T0.replace(month=2, day=1, hour=0)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import boto3
 
 from plateguard.logic.subscriptions import Subscription, subscription_id
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 from tests.functional.test_sampling_jobs import REGION, JobsWorld, _seed_users, world
 
 __all__ = ["world"]

@@ -24,7 +24,7 @@ from plateguard.logic.oversight import SYSTEM_PRINCIPAL
 from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest
 from plateguard.models.routes import Role
 from tests.api_support import ROLE_NAMES, session_arn
-from tests.unit.oversight_support import T0, MemoryChain, MemoryUsers, RecordingNotifier, trail, user
+from tests.fakes.oversight import T0, MemoryChain, MemoryUsers, RecordingNotifier, trail, user
 
 POLICY = AccountPolicy(inactivity_disable_days=90, training_refresh_months=12)
 

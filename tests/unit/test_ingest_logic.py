@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import numpy as np
 import pytest
 
 from plateguard.logic.alert_messages import SMS_LIMIT, build_sns_message
 from plateguard.logic.hotlist import HotListCache, HotListIndex
-from plateguard.logic.imaging import encode_jpeg
-from plateguard.logic.ingest import IngestDependencies, IngestPolicy, StoredObject, process_upload
+from plateguard.logic.ingest import IngestPolicy, StoredObject, process_upload
 from plateguard.logic.keys import build_upload_key
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.records import (
@@ -23,166 +19,19 @@ from plateguard.models.records import (
     AlertStatus,
     Camera,
     HotListEntry,
-    ImageOutcome,
     Outcome,
-    PlateReadRecord,
 )
-from plateguard.recognition import RecognizedPlate
-
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-CAMERA = Camera("demo-pd", "cam-1", "Main St", 37.0, -122.0)
-UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-KEY = build_upload_key("demo-pd", "cam-1", NOW, UUID)
-GOOD_METADATA = {"captured-at": NOW.isoformat()}
-
-
-class FakeObjects:
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[bytes, dict[str, str]]] = {}
-        self.crops: dict[str, bytes] = {}
-        self.quarantined: dict[str, str] = {}
-
-    def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
-        if key not in self.objects:
-            return None
-        data, metadata = self.objects[key]
-        return StoredObject(key, len(data), metadata, lambda: data)
-
-    def put_crop(self, key: str, data: bytes) -> None:
-        self.crops[key] = data
-
-    def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str:
-        self.objects.pop(key)
-        self.quarantined[key] = reason
-        return "quarantine/" + key
-
-    def quarantine_target(self, key: str) -> str:
-        return "quarantine/" + key
-
-
-@dataclass
-class FakeRepository:
-    cameras: dict[tuple[str, str], Camera] = field(default_factory=dict)
-    outcomes: dict[str, ImageOutcome] = field(default_factory=dict)
-    reads: dict[str, PlateReadRecord] = field(default_factory=dict)
-    alerts: dict[str, Alert] = field(default_factory=dict)
-    fail_reads: bool = False
-    claims: dict[str, datetime] = field(default_factory=dict)
-    pending_quarantines: dict[tuple[str, str | None], ImageOutcome] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get_camera(self, agency: str, camera_id: str) -> Camera | None:
-        return self.cameras.get((agency, camera_id))
-
-    def get_outcome(
-        self, source_key: str, version_id: str | None = None, bucket: str | None = None
-    ) -> ImageOutcome | None:
-        return self.outcomes.get(source_key if version_id is None else f"{source_key}?{version_id}")
-
-    def put_outcome(self, outcome: ImageOutcome) -> None:
-        if outcome.version_id is not None:
-            self.outcomes[f"{outcome.source_key}?{outcome.version_id}"] = outcome
-        self.outcomes[outcome.source_key] = outcome
-
-    def put_pending_quarantine(self, outcome: ImageOutcome) -> None:
-        self.pending_quarantines[(outcome.source_key, outcome.version_id)] = outcome
-
-    def get_pending_quarantine(
-        self, source_key: str, version_id: str | None = None, bucket: str | None = None
-    ) -> ImageOutcome | None:
-        return self.pending_quarantines.get((source_key, version_id))
-
-    def put_read(self, record: PlateReadRecord) -> None:
-        if self.fail_reads:
-            raise ConnectionError("DynamoDB unavailable")
-        self.reads[record.read_id] = record
-
-    def get_alert(self, agency: str, alert_id: str) -> Alert | None:
-        return self.alerts.get(alert_id)
-
-    def put_alert(self, alert: Alert) -> None:
-        self.alerts[alert.alert_id] = alert
-
-    # The conditional writes below are atomic, as DynamoDB's are: the lock stands in for the table.
-    def create_alert(self, alert: Alert) -> Alert:
-        with self.lock:
-            return self.alerts.setdefault(alert.alert_id, alert)
-
-    def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool:
-        with self.lock:
-            alert = self.alerts[alert_id]
-            claimed_at = self.claims.get(alert_id)
-            stale = alert.status is AlertStatus.PUBLISHING and claimed_at is not None and claimed_at < stale_before
-            if alert.status is not AlertStatus.PENDING and not stale:
-                return False
-            self.alerts[alert_id] = dataclasses.replace(alert, status=AlertStatus.PUBLISHING)
-            self.claims[alert_id] = now
-            return True
-
-    def mark_published(self, agency: str, alert_id: str) -> None:
-        with self.lock:
-            self.alerts[alert_id] = dataclasses.replace(self.alerts[alert_id], status=AlertStatus.PUBLISHED)
-
-    def release_claim(self, agency: str, alert_id: str) -> None:
-        with self.lock:
-            if self.alerts[alert_id].status is AlertStatus.PUBLISHING:
-                self.alerts[alert_id] = dataclasses.replace(self.alerts[alert_id], status=AlertStatus.PENDING)
-
-    def record_repeat(self, agency: str, alert_id: str, read_id: str) -> None:
-        alert = self.alerts[alert_id]
-        self.alerts[alert_id] = dataclasses.replace(alert, suppressed_repeats=alert.suppressed_repeats + 1)
-
-
-class FakePublisher:
-    def __init__(self, failures: int = 0) -> None:
-        self.messages: list[tuple[str, dict[str, dict[str, str]]]] = []
-        self.failures = failures
-
-    def publish(self, message: str, attributes: dict[str, dict[str, str]]) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("SNS unavailable")
-        self.messages.append((message, attributes))
-
-
-class FakeReader:
-    def __init__(self, plates: list[RecognizedPlate]) -> None:
-        self.plates = plates
-
-    def read(self, image_bgr: np.ndarray) -> list[RecognizedPlate]:
-        return self.plates
-
-
-def plate(text: str, confidence: float = 0.97) -> RecognizedPlate:
-    return RecognizedPlate(text, text, confidence, (10, 10, 40, 12), tuple([confidence] * len(text)), ())
-
-
-HOT_ENTRY = HotListEntry(
-    "demo-pd", "stolen", "7KDR394", "stolen-vehicle", "high", "stolen sedan", "C-1", expires_at_epoch(NOW, 10)
+from tests.fakes.ingest import (
+    GOOD_METADATA,
+    HOT_ENTRY,
+    KEY,
+    NOW,
+    FakeObjects,
+    FakePublisher,
+    jpeg,
+    make_deps,
+    plate,
 )
-
-
-def make_deps(
-    reader_plates: list[RecognizedPlate],
-    entries: list[HotListEntry] | None = None,
-    publisher: FakePublisher | None = None,
-) -> tuple[IngestDependencies, FakeObjects, FakeRepository, FakePublisher]:
-    objects, repository = FakeObjects(), FakeRepository(cameras={("demo-pd", "cam-1"): CAMERA})
-    publisher = publisher or FakePublisher()
-    deps = IngestDependencies(
-        objects=objects,
-        repository=repository,
-        publisher=publisher,
-        reader=FakeReader(reader_plates),
-        hotlists=HotListCache(lambda agency: entries or [], refresh_seconds=60),
-        policy=IngestPolicy(30, 365, 365, 1_000_000, 1_000_000, 0.8),
-        clock=lambda: NOW,
-    )
-    return deps, objects, repository, publisher
-
-
-def jpeg() -> bytes:
-    return encode_jpeg(np.full((120, 160, 3), 90, dtype=np.uint8))
 
 
 def test_a_read_of_a_hot_listed_plate_is_stored_with_a_crop_and_raises_one_published_alert() -> None:

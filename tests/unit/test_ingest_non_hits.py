@@ -9,7 +9,7 @@ from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.records import Outcome
 from plateguard.policy.enforcement import ingest_environment
 from plateguard.policy.loader import load_policy
-from tests.unit.test_ingest_logic import GOOD_METADATA, HOT_ENTRY, KEY, NOW, jpeg, make_deps, plate
+from tests.fakes.ingest import GOOD_METADATA, HOT_ENTRY, KEY, NOW, jpeg, make_deps, plate
 from tests.unit.test_policy import NEW_HAMPSHIRE
 
 

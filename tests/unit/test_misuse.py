@@ -9,7 +9,7 @@ import pytest
 from plateguard.logic.misuse import SignalKind, detect_misuse, flagged_event_ids, specific_words
 from plateguard.logic.oversight import load_search_events
 from plateguard.models.routes import Role
-from tests.unit.oversight_support import (
+from tests.fakes.oversight import (
     KNOWN_CASES,
     T0,
     KnownCases,

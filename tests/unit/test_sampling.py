@@ -26,7 +26,7 @@ from plateguard.logic.sampling import (
 )
 from plateguard.models.errors import AccessDenied, Conflict, InvalidRequest
 from plateguard.models.routes import Role
-from tests.unit.oversight_support import (
+from tests.fakes.oversight import (
     KNOWN_CASES,
     T0,
     KnownCases,

@@ -17,37 +17,11 @@ from plateguard.logic.subscriptions import Subscription, SubscriptionRemover, ch
 from plateguard.models.errors import InvalidRequest
 from plateguard.models.records import Alert, AlertStatus
 from plateguard.models.routes import Role
-from tests.unit.oversight_support import T0, MemoryUsers, RecordingNotifier, trail, user
+from tests.fakes.officer_api import MemorySubscriptionStore
+from tests.fakes.oversight import T0, MemoryUsers, RecordingNotifier, trail, user
+from tests.fakes.subscriptions import RecordingSns
 
 POLICY = AccountPolicy(inactivity_disable_days=90, training_refresh_months=12)
-
-
-class MemorySubscriptions:
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], Subscription] = {}
-
-    def put(self, subscription: Subscription) -> None:
-        self.items[(subscription.agency, subscription.subscription_id)] = subscription
-
-    def get(self, agency: str, subscription_id: str) -> Subscription | None:
-        return self.items.get((agency, subscription_id))
-
-    def list_agency(self, agency: str) -> list[Subscription]:
-        return [s for (a, _), s in self.items.items() if a == agency]
-
-    def delete(self, agency: str, subscription_id: str) -> None:
-        self.items.pop((agency, subscription_id), None)
-
-
-class RecordingSns:
-    def __init__(self, fail: bool = False) -> None:
-        self.unsubscribed: list[str] = []
-        self.fail = fail
-
-    def unsubscribe(self, subscription_arn: str) -> None:
-        if self.fail:
-            raise RuntimeError("SNS unavailable")
-        self.unsubscribed.append(subscription_arn)
 
 
 def owned(who: Any, n: int) -> Subscription:
@@ -55,8 +29,8 @@ def owned(who: Any, n: int) -> Subscription:
     return Subscription(who.agency, f"{who.username}-{n}", arn, who.principal_arn, who.username, "sms", "+1555", T0)
 
 
-def remover(*subscriptions: Subscription, fail: bool = False) -> tuple[SubscriptionRemover, MemorySubscriptions]:
-    store = MemorySubscriptions()
+def remover(*subscriptions: Subscription, fail: bool = False) -> tuple[SubscriptionRemover, MemorySubscriptionStore]:
+    store = MemorySubscriptionStore()
     for s in subscriptions:
         store.put(s)
     return SubscriptionRemover(store, RecordingSns(fail)), store
