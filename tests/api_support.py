@@ -194,7 +194,7 @@ class ApiWorld:
             DynamoIngestRepository().put_read(read)
 
     def audit_records(self, agency: str = "demo-pd") -> list[dict[str, Any]]:
-        from plateguard.handlers.api import get_api_dependencies
+        from plateguard.wiring.api import dependencies as get_api_dependencies
 
         return [e.record() for e in get_api_dependencies().audit_store.entries(agency)]
 
@@ -217,39 +217,9 @@ class ApiWorld:
 
 
 def clear_caches() -> None:
-    from plateguard.dal.clients import aws_client
-    from plateguard.handlers.api import get_api_dependencies
-    from plateguard.handlers.api_holds import get_holds_api_dependencies
-    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
-    from plateguard.handlers.api_reviews import get_reviews_api_dependencies
-    from plateguard.models.settings import (
-        get_alerts_api_settings,
-        get_api_settings,
-        get_holds_api_settings,
-        get_reviews_api_settings,
-    )
+    from plateguard import wiring
 
-    get_api_settings.cache_clear()
-    get_alerts_api_settings.cache_clear()
-    get_alerts_api_dependencies.cache_clear()
-    get_holds_api_settings.cache_clear()
-    get_holds_api_dependencies.cache_clear()
-    get_reviews_api_settings.cache_clear()
-    get_reviews_api_dependencies.cache_clear()
-    from plateguard.handlers.api_users import get_users_api_dependencies
-    from plateguard.models.settings import get_users_api_settings
-
-    get_users_api_settings.cache_clear()
-    get_users_api_dependencies.cache_clear()
-    from plateguard.handlers.api_cameras import _described_endpoint, get_cameras_api_dependencies
-    from plateguard.models.settings import get_cameras_api_settings
-
-    get_cameras_api_settings.cache_clear()
-    get_cameras_api_dependencies.cache_clear()
-    _described_endpoint.cache_clear()
-    if hasattr(get_api_dependencies, "cache_clear"):  # a test may have monkeypatched it
-        get_api_dependencies.cache_clear()
-    aws_client.cache_clear()
+    wiring.reset()
 
 
 @dataclass(frozen=True)
@@ -349,7 +319,7 @@ def provisioned_api_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]
         key = boto3.client("kms", region_name=REGION).create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
         monkeypatch.setenv("PAGINATION_KMS_KEY_ID", key["KeyMetadata"]["KeyId"])
         clear_caches()
-        from plateguard.handlers.api import get_api_dependencies
+        from plateguard.wiring.api import dependencies as get_api_dependencies
 
         get_api_dependencies()  # binds the tables
         world = ApiWorld(resources)

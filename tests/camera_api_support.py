@@ -23,12 +23,12 @@ def register_body(camera_id: str | None = None, **changes: Any) -> dict[str, Any
 
 def registered_camera(agency: str = "demo-pd", camera_id: str | None = None) -> str:
     """A camera registered directly through the logic (thing, certificate, registry): its id."""
-    from plateguard.handlers.api_cameras import get_cameras_api_dependencies
     from plateguard.logic.cameras import NewCamera, register_camera
+    from plateguard.wiring.api import dependencies as get_cameras_api_dependencies
 
     deps = get_cameras_api_dependencies()
     new = NewCamera(camera_id or f"cam-{uuid.uuid4().hex[:8]}", "Harbor Bridge east", 37.7989, -122.3778)
-    register_camera(deps.registry, deps.identities, agency=agency, new=new, registered_by="admin.reyes",
+    register_camera(deps.camera_registry, deps.camera_identities, agency=agency, new=new, registered_by="admin.reyes",
                     now=datetime.now(UTC))  # fmt: skip
     return new.camera_id
 

@@ -48,7 +48,7 @@ def send(
 
 
 def all_records() -> list[dict[str, Any]]:
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     store = get_api_dependencies().audit_store
     return [entry.record() for agency in AGENCIES for entry in store.entries(agency)]

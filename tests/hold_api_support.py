@@ -12,8 +12,8 @@ from tests.api_support import make_read
 def hold_route_request(route: Route) -> dict[str, Any]:
     """Create what the route needs (a live read; a hold on it) and return the request parts."""
     from plateguard.dal.repositories import DynamoIngestRepository
-    from plateguard.handlers.api_holds import get_holds_api_dependencies
     from plateguard.logic.holds import place_hold
+    from plateguard.wiring.api import dependencies as get_holds_api_dependencies
 
     holds = get_holds_api_dependencies().holds  # binds the tables
     read = make_read("7KDR394")

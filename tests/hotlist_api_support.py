@@ -19,7 +19,7 @@ def hotlist_route_request(route: Route) -> dict[str, Any]:
     """Create what the route needs (a list, an entry, an alert) and return the request parts."""
     from plateguard.dal.hotlists import DynamoHotListStore
     from plateguard.dal.repositories import DynamoIngestRepository
-    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
+    from plateguard.wiring.api import dependencies as get_alerts_api_dependencies
 
     get_alerts_api_dependencies()  # binds the tables
     now = datetime.now(UTC)
@@ -75,14 +75,16 @@ def hotlist_route_request(route: Route) -> dict[str, Any]:
 
 def officers_subscription(now: datetime, who: str = "officer", endpoint: str = "+15551234567") -> Any:
     """An SMS subscription on the alert topic, recorded as `who`'s (as POST /subscriptions records it)."""
-    from plateguard.handlers.api_hotlists import get_alerts_api_dependencies
-    from plateguard.logic.subscriptions import Subscription, subscription_id
-    from tests.api_support import USERS
+    import boto3
 
-    deps, user = get_alerts_api_dependencies(), USERS[who]
+    from plateguard.logic.subscriptions import Subscription, subscription_id
+    from plateguard.wiring import api as api_wiring
+    from tests.api_support import REGION, USERS
+
+    deps, user = api_wiring.dependencies(), USERS[who]
     policy = {"agency": [user.agency]}
-    arn = deps.sns.subscribe(
-        TopicArn=deps.topic_arn,
+    arn = boto3.client("sns", region_name=REGION).subscribe(
+        TopicArn=api_wiring.settings().alert_topic_arn,
         Protocol="sms",
         Endpoint=endpoint,
         Attributes={"FilterPolicy": json.dumps(policy)},

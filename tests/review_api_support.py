@@ -42,7 +42,7 @@ def make_review(item: int, searcher: str, assignee: str | None, **changes: Any) 
 
 def seed_batch(reviews: list[Review], **changes: Any) -> Batch:
     """Store a period's batch and its items as the sampling job would (binds the reviews table)."""
-    from plateguard.handlers.api_reviews import get_reviews_api_dependencies
+    from plateguard.wiring.api import dependencies as get_reviews_api_dependencies
 
     store = get_reviews_api_dependencies().reviews
     batch = Batch(

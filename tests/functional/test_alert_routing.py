@@ -9,9 +9,10 @@ import boto3
 from moto import mock_aws
 
 from plateguard.dal.notify import SnsAlertPublisher
-from plateguard.handlers.api_hotlists import SubscriptionRequest, filter_policy
 from plateguard.logic.alert_messages import build_sns_message, message_attributes
+from plateguard.logic.officer_subscriptions import filter_policy
 from plateguard.models.records import Alert
+from plateguard.models.requests import SubscriptionRequest
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 

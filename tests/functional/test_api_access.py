@@ -64,7 +64,7 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
             "reactivate": {},
         }
         return {"path": f"/users/{target}/{action}", "path_params": {"user_id": target}, "body": bodies[action]}
-    if route == Route("GET", "/users/{user_id}", route.roles, route.summary):
+    if (route.method, route.path) == ("GET", "/users/{user_id}"):
         return {"path": "/users/officer.garcia", "path_params": {"user_id": "officer.garcia"}}
     if route.path == "/users/{user_id}":
         return {
@@ -81,9 +81,7 @@ def valid_request(world: ApiWorld, route: Route) -> dict[str, Any]:
 
 
 def outcome_records(world: ApiWorld) -> int:
-    from plateguard.handlers.api import EVENT_NAMES
-
-    names = set(EVENT_NAMES.values())
+    names = {route.event_name for route in ROUTES}
     return sum(1 for r in world.audit_records() if r["eventName"] in names and r["outcome"] != "Attempted")
 
 

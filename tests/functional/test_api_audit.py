@@ -29,7 +29,7 @@ __all__ = ["api_world"]
 
 
 def deps() -> Any:
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     return get_api_dependencies()
 
@@ -80,7 +80,7 @@ def test_when_the_audit_write_fails_the_request_fails_closed_with_503_and_no_dat
         if broken == "dynamodb"
         else AuditTrail(real.audit_store, FailingArchive())
     )
-    monkeypatch.setattr("plateguard.handlers.api.get_api_dependencies", lambda: replace(real, trail=trail))
+    monkeypatch.setattr("plateguard.wiring.api.dependencies", lambda: replace(real, trail=trail))
     # When an officer searches
     status, body = api_world.search("officer", plate="7KDR394", **GOOD_PURPOSE)
     # Then the answer is 503 with no reads in it
@@ -92,7 +92,7 @@ def test_when_the_audit_write_fails_the_request_fails_closed_with_503_and_no_dat
 def test_a_denial_whose_audit_write_fails_is_also_503(api_world: ApiWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     real = deps()
     monkeypatch.setattr(
-        "plateguard.handlers.api.get_api_dependencies",
+        "plateguard.wiring.api.dependencies",
         lambda: replace(real, trail=AuditTrail(FailingStore(real.audit_store), FailingArchive())),
     )
     status, _ = api_world.search("officer", plate="7KDR394")

@@ -86,16 +86,16 @@ def observed(api_world: ApiWorld) -> Iterator[Observed]:
 
 
 def fail_the_audit_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     real = get_api_dependencies()
     trail = AuditTrail(FailingStore(real.audit_store), _archive(real))
-    monkeypatch.setattr("plateguard.handlers.api.get_api_dependencies", lambda: replace(real, trail=trail))
+    monkeypatch.setattr("plateguard.wiring.api.dependencies", lambda: replace(real, trail=trail))
 
 
 def _archive(deps: Any) -> Any:
     from plateguard.dal.audit import S3AuditArchive
-    from plateguard.models.settings import get_api_settings
+    from plateguard.wiring.api import settings as get_api_settings
 
     return S3AuditArchive(boto3.client("s3", region_name=REGION), get_api_settings().audit_bucket_name)
 

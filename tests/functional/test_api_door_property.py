@@ -15,12 +15,13 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from plateguard.handlers.api import EVENT_NAMES
 from plateguard.models.routes import ROUTES, Role
 from tests.api_support import GOOD_PURPOSE, UNKNOWN_ARN, ApiWorld, api_world
 from tests.door_api_support import all_records, send
 
 __all__ = ["api_world"]
+
+EVENT_NAMES = {(r.method, r.path): r.event_name for r in ROUTES}
 
 CALLERS = ["officer", "supervisor", "auditor", "admin", "disabled", "other_officer", UNKNOWN_ARN]
 # Path values the resolver's parameter pattern accepts; some hold a '/' (an encoded slash on the wire).

@@ -97,7 +97,7 @@ def test_training_older_than_the_refresh_period_is_refused_on_every_request(
     stale = make_user("demo-pd", "officer.stale", Role.OFFICER, training_completed_at=NOW - timedelta(days=400))
     monkeypatch.setenv("TRAINING_REFRESH_MONTHS", "12")
     clear_caches()
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     get_api_dependencies()
     DynamoUserDirectory().put(stale)

@@ -35,7 +35,7 @@ def grant(grant_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def use_grants(monkeypatch: pytest.MonkeyPatch, *grants: dict[str, Any]) -> None:
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     monkeypatch.setenv("SHARING_GRANTS", json.dumps(list(grants)))
     clear_caches()
@@ -129,7 +129,7 @@ def test_the_grant_is_one_way(shared: ApiWorld) -> None:
 def test_if_the_grantors_trail_cannot_be_written_no_data_is_returned(
     shared: ApiWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plateguard.handlers.api import get_api_dependencies
+    from plateguard.wiring.api import dependencies as get_api_dependencies
 
     shared.put_reads(make_read("7KDR394"))
     trail = get_api_dependencies().trail
@@ -167,7 +167,7 @@ def test_the_api_gets_the_policys_grants_and_reads_them_back_unchanged() -> None
     policy = load_policy(Path(__file__).resolve().parents[2] / "examples" / "policy" / "california.yaml")
     env = api_environment(policy)
     assert parse_sharing_grants(env["SHARING_GRANTS"]) == tuple(policy.sharing.grants)
-    names = ("READS_TABLE_NAME", "USERS_TABLE_NAME", "AUDIT_TABLE_NAME", "IMAGES_BUCKET_NAME", "AUDIT_BUCKET_NAME")
+    names = [str(f.validation_alias) for f in ApiSettings.model_fields.values() if f.is_required()]  # resources
     settings = ApiSettings.model_validate({**env, **dict.fromkeys(names, "x"), "PAGINATION_KMS_KEY_ID": "k"})
     assert settings.sharing_grants == env["SHARING_GRANTS"]
     assert len(env["SHARING_GRANTS"]) < 2048  # Lambda environments are limited to 4 KB in all

@@ -41,7 +41,7 @@ class Rehearsal:
     frames: dict[str, str]
 
     def records(self, agency: str = "demo-pd") -> list[dict[str, Any]]:
-        from plateguard.handlers.api import get_api_dependencies
+        from plateguard.wiring.api import dependencies as get_api_dependencies
 
         return [e.record() for e in get_api_dependencies().audit_store.entries(agency)]
 

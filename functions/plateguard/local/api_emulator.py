@@ -341,7 +341,7 @@ def start_local_api(
     seed the registry starts empty, as a new deployment does: `plateguard admin bootstrap` comes first.
     """
     from plateguard.dal.repositories import DynamoIngestRepository
-    from plateguard.handlers.api import get_api_dependencies, handle_api_request
+    from plateguard.handlers.api import handle_api_request
     from plateguard.local.sts import LocalSts, MotoIam
     from plateguard.local.users import (
         LOCAL_ACCOUNT_ID,
@@ -351,15 +351,15 @@ def start_local_api(
         register_local_users,
         role_names_environment,
     )
-    from plateguard.models.settings import get_api_settings
+    from plateguard.wiring import api as api_wiring
 
     key = client("kms").create_key(
         KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Description="PlateGuard local pagination tokens"
     )
     set_env({"PAGINATION_KMS_KEY_ID": key["KeyMetadata"]["KeyId"], **role_names_environment()})
-    get_api_settings.cache_clear()
-    get_api_dependencies.cache_clear()
-    deps = get_api_dependencies()  # binds the reads, users and audit tables
+    api_wiring.settings.cache_clear()
+    api_wiring.dependencies.cache_clear()
+    deps = api_wiring.dependencies()  # binds the API's tables
     iam = client("iam")
     create_local_roles(iam)
     identities = issue_local_identities(iam) if seed else {}
@@ -388,10 +388,10 @@ def start_local_api(
 def _audit_refused_assume_role(caller: Any, form: dict[str, str], why: str) -> None:
     """A refused AssumeRole of a PlateGuard role, in the PlateGuard trail of the caller's agency
     (unregistered callers: the `_unregistered` chain). In AWS, CloudTrail records the same event."""
-    from plateguard.handlers.api import get_api_dependencies
     from plateguard.logic.audit_chain import AuditEvent
+    from plateguard.wiring.api import dependencies
 
-    deps = get_api_dependencies()
+    deps = dependencies()
     registered = deps.users.get(caller.principal_arn)
     deps.trail.record(
         AuditEvent(

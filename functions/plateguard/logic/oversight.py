@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from plateguard.logic.audit_chain import AuditEvent, AuditStore, ChainEntry, chain_agency, event_time_of
+from plateguard.models.routes import ROUTES
 
 SYSTEM_PRINCIPAL = "plateguard:scheduled-job"
 SYSTEM_USERNAME = "plateguard-jobs"
@@ -80,8 +81,9 @@ def person_event(
 
 # -- searches as the audit trail recorded them ----------------------------------------------------------
 
-# CloudTrail-style eventNames of the routes that return plate data (handlers/api.py EVENT_NAMES).
-SEARCH_EVENT_NAMES = frozenset({"SearchReads", "GetReadWithCropUrl"})
+# CloudTrail-style eventNames of the routes that return plate data, from the route catalogue (a renamed
+# route renames its records and this set together, so misuse sampling never silently stops).
+SEARCH_EVENT_NAMES = frozenset(route.event_name for route in ROUTES if route.returns_plate_data)
 # Request parameters that name another agency's data (sharing grants); the API records them as sent.
 _TARGET_AGENCY_KEYS = ("targetAgency", "dataAgency", "agency", "sharedAgency")
 _GRANT_KEYS = ("grantId", "sharingGrant", "sharingGrantId")

@@ -126,10 +126,15 @@ class ReadQuery:
         return not (self.bbox and not self.bbox.contains(record.lat, record.lon))
 
 
+def check_offense_type(offense_type: str, policy: SearchPolicy) -> None:
+    """A stated purpose names one of the configured offense types (searches and fetches alike)."""
+    if offense_type not in policy.offense_types:
+        raise InvalidRequest(f"offense_type must be one of: {', '.join(policy.offense_types)}")
+
+
 def validate_search(request: SearchRequest, policy: SearchPolicy, now: datetime) -> ReadQuery:
     """Apply the search rules beyond field shapes; raise InvalidRequest saying which one failed."""
-    if request.offense_type not in policy.offense_types:
-        raise InvalidRequest(f"offense_type must be one of: {', '.join(policy.offense_types)}")
+    check_offense_type(request.offense_type, policy)
     pattern = None
     if request.plate is not None:
         try:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from plateguard.models.errors import InvalidRequest
-from plateguard.models.routes import Role
+from plateguard.models.roles import Role
 
 CASE_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,39}$"
 CAMERA_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -196,6 +196,18 @@ class UsersResponse(BaseModel):
     count: int
 
 
-class ErrorBody(BaseModel):
-    error: str
+class ErrorResponse(BaseModel):
+    """Every error answer of the officer API: a stable code and what to do about it."""
+
+    error: str = Field(description="Stable error code, e.g. InvalidRequest, AccessDenied, NotFound")
     message: str
+
+
+class OpenApiDocument(BaseModel):
+    """GET /openapi.json: an OpenAPI 3 document (its sections kept as the resolver generates them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str = Field(description="OpenAPI version of the document")
+    info: dict[str, Any]
+    paths: dict[str, Any]

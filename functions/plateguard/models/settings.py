@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +20,8 @@ class AwsSettings(BaseSettings):
 
 
 class IngestSettings(AwsSettings):
+    """Ingest function (handlers/ingest.py); read once per container by plateguard.wiring.ingest."""
+
     reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
     images_table_name: str = Field(validation_alias="IMAGES_TABLE_NAME")
     cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
@@ -49,11 +50,6 @@ class IngestSettings(AwsSettings):
     alert_dedup_seconds: int = Field(default=600, ge=0, le=86400, validation_alias="ALERT_DEDUP_SECONDS")
 
 
-@lru_cache(maxsize=1)
-def get_ingest_settings() -> IngestSettings:
-    return IngestSettings()  # values come from the environment
-
-
 DEFAULT_OFFENSE_TYPES = (
     "stolen-vehicle",
     "homicide",
@@ -69,6 +65,8 @@ DEFAULT_OFFENSE_TYPES = (
 
 
 class ApiSettings(AwsSettings):
+    """The officer API Lambda: one function serves every route, so one model reads its whole environment."""
+
     reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
     users_table_name: str = Field(validation_alias="USERS_TABLE_NAME")
     audit_table_name: str = Field(validation_alias="AUDIT_TABLE_NAME")
@@ -103,6 +101,33 @@ class ApiSettings(AwsSettings):
     # The policy's sharing grants (plateguard.policy.enforcement.sharing_grants_json): none, no sharing.
     sharing_grants: str = Field(default="[]", validation_alias="SHARING_GRANTS")
 
+    # User accounts: changes are reported to the agency's supervisors; disabling or separating an account
+    # removes its alert subscriptions (plateguard.logic.accounts).
+    supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
+    subscriptions_table_name: str = Field(validation_alias="SUBSCRIPTIONS_TABLE_NAME")
+
+    # Hot lists, alerts and subscriptions.
+    cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
+    hotlist_table_name: str = Field(validation_alias="HOTLIST_TABLE_NAME")
+    hotlists_table_name: str = Field(validation_alias="HOTLISTS_TABLE_NAME")
+    alerts_table_name: str = Field(validation_alias="ALERTS_TABLE_NAME")
+    alert_topic_arn: str = Field(validation_alias="ALERT_TOPIC_ARN")
+    # Float days, as ingest reads it: a policy may keep alerts for hours (36 hours = 1.5 days).
+    alert_retention_days: float = Field(default=365, gt=0, le=3650, validation_alias="ALERT_RETENTION_DAYS")
+    alert_min_confidence: float = Field(default=0.8, ge=0, le=1, validation_alias="ALERT_MIN_CONFIDENCE")
+    # The policy's alerts.allowed_endpoint_domains, comma-separated; empty: e-mail and HTTPS refused.
+    alert_endpoint_domains: str = Field(default="", validation_alias="ALERT_ENDPOINT_DOMAINS")
+
+    # Legal holds and search-audit reviews.
+    holds_table_name: str = Field(validation_alias="HOLDS_TABLE_NAME")
+    reviews_table_name: str = Field(validation_alias="REVIEWS_TABLE_NAME")
+
+    # Cameras: the IoT policy attached to every camera certificate (AssumeRoleWithCertificate on the alias).
+    camera_iot_policy_name: str = Field(validation_alias="CAMERA_IOT_POLICY_NAME")
+    camera_role_alias: str = Field(validation_alias="CAMERA_ROLE_ALIAS")
+    # Unset: the account's iot:CredentialProvider endpoint (DescribeEndpoint); local mode sets its emulator.
+    camera_credentials_endpoint: str | None = Field(default=None, validation_alias="CAMERA_CREDENTIALS_ENDPOINT")
+
     @property
     def offense_type_list(self) -> tuple[str, ...]:
         return tuple(t.strip().lower() for t in self.offense_types.split(",") if t.strip())
@@ -111,94 +136,13 @@ class ApiSettings(AwsSettings):
     def role_name_map(self) -> dict[str, Role]:
         return {str(name): Role(role) for role, name in json.loads(self.api_role_names).items()}
 
-
-@lru_cache(maxsize=1)
-def get_api_settings() -> ApiSettings:
-    return ApiSettings()  # values come from the environment (pydantic-settings)
-
-
-class UsersApiSettings(AwsSettings):
-    """User-account routes of the officer API (handlers/api_users.py)."""
-
-    supervisor_topic_arn: str = Field(validation_alias="SUPERVISOR_TOPIC_ARN")
-    inactivity_disable_days: int = Field(default=90, ge=1, le=3650, validation_alias="INACTIVITY_DISABLE_DAYS")
-    training_refresh_months: int = Field(default=12, ge=1, le=60, validation_alias="TRAINING_REFRESH_MONTHS")
-    # Disabling or separating an account removes its alert subscriptions (plateguard.logic.accounts).
-    subscriptions_table_name: str = Field(validation_alias="SUBSCRIPTIONS_TABLE_NAME")
-
-
-@lru_cache(maxsize=1)
-def get_users_api_settings() -> UsersApiSettings:
-    return UsersApiSettings()  # values come from the environment (pydantic-settings)
-
-
-class AlertsApiSettings(AwsSettings):
-    """Hot-list, alert and subscription routes of the officer API (handlers/api_hotlists.py)."""
-
-    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
-    cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
-    hotlist_table_name: str = Field(validation_alias="HOTLIST_TABLE_NAME")
-    hotlists_table_name: str = Field(validation_alias="HOTLISTS_TABLE_NAME")
-    alerts_table_name: str = Field(validation_alias="ALERTS_TABLE_NAME")
-    alert_topic_arn: str = Field(validation_alias="ALERT_TOPIC_ARN")
-    alert_retention_days: int = Field(default=365, ge=1, le=3650, validation_alias="ALERT_RETENTION_DAYS")
-    alert_min_confidence: float = Field(default=0.8, ge=0, le=1, validation_alias="ALERT_MIN_CONFIDENCE")
-    subscriptions_table_name: str = Field(validation_alias="SUBSCRIPTIONS_TABLE_NAME")
-    # The policy's alerts.allowed_endpoint_domains, comma-separated; empty: e-mail and HTTPS refused.
-    alert_endpoint_domains: str = Field(default="", validation_alias="ALERT_ENDPOINT_DOMAINS")
-
     @property
     def endpoint_domain_list(self) -> tuple[str, ...]:
         return tuple(d.strip().lower() for d in self.alert_endpoint_domains.split(",") if d.strip())
 
 
-@lru_cache(maxsize=1)
-def get_alerts_api_settings() -> AlertsApiSettings:
-    return AlertsApiSettings()  # values come from the environment (pydantic-settings)
-
-
-class HoldsApiSettings(AwsSettings):
-    """Legal-hold routes of the officer API (handlers/api_holds.py)."""
-
-    reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
-    holds_table_name: str = Field(validation_alias="HOLDS_TABLE_NAME")
-
-
-@lru_cache(maxsize=1)
-def get_holds_api_settings() -> HoldsApiSettings:
-    return HoldsApiSettings()  # values come from the environment (pydantic-settings)
-
-
-class ReviewsApiSettings(AwsSettings):
-    """Search-audit review routes of the officer API (handlers/api_reviews.py)."""
-
-    reviews_table_name: str = Field(validation_alias="REVIEWS_TABLE_NAME")
-
-
-@lru_cache(maxsize=1)
-def get_reviews_api_settings() -> ReviewsApiSettings:
-    return ReviewsApiSettings()  # values come from the environment (pydantic-settings)
-
-
-class CamerasApiSettings(AwsSettings):
-    """Camera registration routes of the officer API (handlers/api_cameras.py); names set by CDK."""
-
-    cameras_table_name: str = Field(validation_alias="CAMERAS_TABLE_NAME")
-    images_bucket_name: str = Field(validation_alias="IMAGES_BUCKET_NAME")
-    # The IoT policy attached to every camera certificate (AssumeRoleWithCertificate on the alias).
-    camera_iot_policy_name: str = Field(validation_alias="CAMERA_IOT_POLICY_NAME")
-    camera_role_alias: str = Field(validation_alias="CAMERA_ROLE_ALIAS")
-    # Unset: the account's iot:CredentialProvider endpoint (DescribeEndpoint); local mode sets its emulator.
-    camera_credentials_endpoint: str | None = Field(default=None, validation_alias="CAMERA_CREDENTIALS_ENDPOINT")
-
-
-@lru_cache(maxsize=1)
-def get_cameras_api_settings() -> CamerasApiSettings:
-    return CamerasApiSettings()  # values come from the environment (pydantic-settings)
-
-
 class SweeperSettings(AwsSettings):
-    """Retention sweeper (handlers/sweeper.py): explicit, hold-aware deletion on time."""
+    """Retention sweeper (handlers/sweeper.py): explicit, hold-aware deletion on time (wiring.sweeper)."""
 
     reads_table_name: str = Field(validation_alias="READS_TABLE_NAME")
     alerts_table_name: str = Field(validation_alias="ALERTS_TABLE_NAME")
@@ -212,8 +156,3 @@ class SweeperSettings(AwsSettings):
     crops_retention_seconds: int | None = Field(default=None, ge=60, validation_alias="CROPS_RETENTION_SECONDS")
     # The schedule's interval: at one minute a run sweeps twice (plateguard.logic.sweeper.sweep_run).
     sweep_interval_seconds: int = Field(default=900, ge=60, validation_alias="SWEEP_INTERVAL_SECONDS")
-
-
-@lru_cache(maxsize=1)
-def get_sweeper_settings() -> SweeperSettings:
-    return SweeperSettings()  # values come from the environment (pydantic-settings)

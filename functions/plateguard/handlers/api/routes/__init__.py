@@ -1,0 +1,1 @@
+"""The officer API's routes by area: each a Powertools Router that app.py includes."""
