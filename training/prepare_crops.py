@@ -27,7 +27,7 @@ from plateguard.recognition import get_reader
 from plateguard.recognition.candidates import join_boxes
 from plateguard.recognition.detector import TextBox
 from plateguard.recognition.formats import apply_plate_syntax
-from plateguard.recognition.reader import PlateReader, _worth_reading, plate_region, text_lines
+from plateguard.recognition.reader import PlateReader, plate_region, text_lines, worth_reading
 from plateguard.recognition.recognizer import warp_crop
 
 
@@ -61,7 +61,7 @@ def main() -> int:
                 if regions:
                     image, lines = _region_lines(reader, image)
                 else:
-                    boxes = [b for b in det.detect(image) if _worth_reading(b)]
+                    boxes = [b for b in det.detect(image) if worth_reading(b)]
                     lines = boxes + [
                         j for i, a in enumerate(boxes) for b in boxes[i + 1 :] if (j := join_boxes(a, b)) is not None
                     ]

@@ -208,7 +208,7 @@ def plate_region(
 def text_lines(detector: TextDetector, image_bgr: np.ndarray, max_side: int, in_plate: bool = False) -> list[TextBox]:
     """Text lines worth reading: single detections, side-by-side pairs and (inside a plate) longer runs."""
     detected = detector.detect(image_bgr, max_side)
-    boxes = [b for b in detected if _worth_reading(b)]
+    boxes = [b for b in detected if worth_reading(b)]
     boxes.sort(key=lambda b: b.score * b.rect[3], reverse=True)
     boxes = boxes[:MAX_LINES]
     pairs = ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
@@ -231,7 +231,7 @@ def _chains(boxes: list[TextBox]) -> list[TextBox]:
             merged = join_boxes(current, nxt)
             if merged is not None:
                 current, parts = merged, parts + 1
-                if parts >= 2 and (parts >= 3 or not _worth_reading(start) or not _worth_reading(nxt)):
+                if parts >= 2 and (parts >= 3 or not worth_reading(start) or not worth_reading(nxt)):
                     out.append(current)
     return out
 
@@ -242,7 +242,8 @@ def _best_score(found: list[Candidate]) -> float:
     return _to_plate(found[0], _rect(found[0].corners)).score if found else -1.0
 
 
-def _worth_reading(box: TextBox) -> bool:
+def worth_reading(box: TextBox) -> bool:
+    """A text box big and plate-shaped enough to read (training cuts its crops by the same rule)."""
     _, _, w, h = box.rect
     return h >= 8 and w >= 12 and aspect_prior(box) > 0.2
 
