@@ -36,6 +36,8 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import contextvars
+import dataclasses
 import json
 import math
 import os
@@ -49,7 +51,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -409,6 +411,7 @@ class PathMeasure:
     cpu_s: float = 0.0  # handler process time, moto excluded
     log_bytes: int = 0  # what the handler wrote to stdout (CloudWatch Logs in Lambda)
     frame_bytes: int = 0  # uploaded frames (ingest paths)
+    unattributed: int = 0  # calls the meter saw that the recorder did not attribute to the handler
 
     def per_run(self, value: float) -> float:
         return value / self.runs if self.runs else 0.0
@@ -426,6 +429,75 @@ class PathMeasure:
 
     def s3_stored(self, prefix: str) -> int:
         return sum(c.s3_stored_bytes.get(prefix, 0) for c in self.metered)
+
+    def summary(self) -> Summary:
+        """Per run: what pricing needs."""
+        billable: dict[str, float] = defaultdict(float)
+        for call in self.metered:
+            if call.service == "s3" and call.operation in S3_FREE:
+                billable["s3_delete"] += 1
+            elif call.service == "s3":
+                billable["s3_put_class" if call.operation in S3_LIST_CLASS else "s3_get_class"] += 1
+            elif call.service == "dynamodb":
+                billable["wru"] += call.wru
+                billable["rru"] += call.rru
+            elif call.service in ("sns", "sqs"):
+                billable[call.service] += call.publish_chunks
+            elif call.service == "kms":
+                billable["kms"] += 1
+            else:
+                billable[f"unpriced {call.service}.{call.operation}"] += 1
+        return Summary(
+            path=self.path,
+            runs=self.runs,
+            calls={op: self.per_run(n) for op, n in self.calls.items()},
+            cpu_ms=self.cpu_ms_per_run,
+            log_bytes=self.per_run(self.log_bytes),
+            request_bytes=self.per_run(self.metered_sum("request_bytes")),
+            response_bytes=self.per_run(self.metered_sum("response_bytes")),
+            billable={k: self.per_run(v) for k, v in billable.items()},
+            dynamodb_stored_bytes=self.per_run(self.metered_sum("dynamodb_stored_bytes")),
+            crop_bytes=self.per_run(self.s3_stored("crops")),
+            frame_bytes=self.per_run(self.frame_bytes),
+        )
+
+
+@dataclass
+class Summary:
+    """One path per run (a frame through ingest, a sweeper run, a frame's destruction at expiry)."""
+
+    path: str
+    runs: int
+    calls: dict[str, float]  # "service.Operation" -> calls
+    cpu_ms: float
+    log_bytes: float
+    request_bytes: float
+    response_bytes: float
+    billable: dict[str, float]  # s3_*, wru, rru, sns, sqs, kms (64 KB chunks for SNS/SQS): _BILLABLE
+    dynamodb_stored_bytes: float = 0.0
+    crop_bytes: float = 0.0
+    frame_bytes: float = 0.0
+
+    @property
+    def calls_per_run(self) -> float:
+        return sum(self.calls.values())
+
+    def minus(self, baseline: Summary, path: str) -> Summary:
+        """What this run cost beyond `baseline` (e.g. a sweep with a frame due, less an idle sweep)."""
+
+        def less(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+            return {k: v - b.get(k, 0.0) for k, v in a.items() if v - b.get(k, 0.0) > 1e-9}
+
+        return Summary(
+            path=path,
+            runs=self.runs,
+            calls=less(self.calls, baseline.calls),
+            cpu_ms=max(0.0, self.cpu_ms - baseline.cpu_ms),
+            log_bytes=max(0.0, self.log_bytes - baseline.log_bytes),
+            request_bytes=max(0.0, self.request_bytes - baseline.request_bytes),
+            response_bytes=max(0.0, self.response_bytes - baseline.response_bytes),
+            billable=less(self.billable, baseline.billable),
+        )
 
 
 @contextlib.contextmanager
@@ -461,15 +533,35 @@ class LambdaContext:
         return 300_000
 
 
+@contextlib.contextmanager
+def _context_into_worker_threads() -> Iterator[None]:
+    """Worker threads run their tasks in the submitter's context, so the recorder attributes their calls to
+    the handler (the sweeper lists object versions from a thread pool; a new thread starts with an empty
+    context, where the recorder would count them as nobody's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    original = ThreadPoolExecutor.submit
+
+    def submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return original(self, contextvars.copy_context().run, fn, *args, **kwargs)
+
+    ThreadPoolExecutor.submit = submit  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        ThreadPoolExecutor.submit = original  # type: ignore[method-assign]
+
+
 def measure_call(measure: PathMeasure, handler: str, recorder: Any, meter: Meter, run: Callable[[], Any]) -> Any:
-    """Run one handler invocation, adding its calls, metered bytes, CPU and log bytes to `measure`."""
+    """Run one handler invocation, adding its calls (the recorder's, attributed to `handler`), metered bytes,
+    CPU and log bytes to `measure`."""
     from plateguard.local.aws_calls import invoking
 
     first_record = len(recorder.attributed())
     first_metered = len(meter.calls)
     meter.recording = True
     excluded = meter.excluded_cpu
-    with _captured_stdout() as log_bytes:
+    with _captured_stdout() as log_bytes, _context_into_worker_threads():
         started = time.process_time()
         try:
             with invoking(handler):
@@ -480,8 +572,11 @@ def measure_call(measure: PathMeasure, handler: str, recorder: Any, meter: Meter
     measure.runs += 1
     measure.cpu_s += cpu
     measure.log_bytes += log_bytes[0]
-    measure.calls.update(f"{r.service}.{r.operation}" for r in recorder.attributed()[first_record:])
+    recorded = [r for r in recorder.attributed()[first_record:] if r.principal == handler]
+    measure.calls.update(f"{r.service}.{r.operation}" for r in recorded)
     measure.metered += meter.calls[first_metered:]
+    if len(recorded) != len(meter.calls) - first_metered:
+        measure.unattributed += len(meter.calls) - first_metered - len(recorded)
     return result
 
 
@@ -538,11 +633,13 @@ def directory_frames(directory: Path, per_kind: int, seed: int) -> list[Frame]:
 
 @dataclass
 class Measurements:
-    ingest: dict[str, PathMeasure]
-    sweeper_idle: PathMeasure
-    sweeper_loaded: PathMeasure
-    mismatches: list[str]
-    cold_start_s: list[float]
+    ingest: dict[str, Summary]  # frame kind -> one frame through the ingest handler
+    sweeper_idle: Summary
+    sweeper_loaded: Summary
+    expiry: dict[str, Summary] = field(default_factory=dict)  # frame kind -> its destruction by the sweeper
+    mismatches: list[str] = field(default_factory=list)
+    cold_start_s: list[float] = field(default_factory=list)
+    loaded_reads: int = 0
 
 
 def _handler_environment(resources: Any, settings: dict[str, float]) -> dict[str, str]:
@@ -633,69 +730,200 @@ def _expected(kind: str, outcome: Any) -> bool:
     }[kind]
 
 
-def run(frames: list[Frame], settings: dict[str, float], hotlist: list[str]) -> Measurements:
-    import boto3
-    from moto import mock_aws
+def _pad_reads(dynamodb: Any, table: str, copies: int) -> int:
+    """Copies of a stored read under new ids (not due for years): a loaded table for the sweeper."""
+    items = dynamodb.scan(TableName=table, Limit=1).get("Items", [])
+    read_id = items[0].get("read_id", {}).get("S") if items else None
+    if not read_id or copies <= 0:
+        return 0
+    template = items[0]
+    requests = []
+    for _ in range(copies):
+        new_id = uuid.uuid4().hex[:24]
+        item = {k: ({"S": v["S"].replace(read_id, new_id)} if "S" in v else v) for k, v in template.items()}
+        requests.append({"PutRequest": {"Item": item}})
+    for start in range(0, len(requests), 25):
+        dynamodb.batch_write_item(RequestItems={table: requests[start : start + 25]})
+    return copies
 
-    from plateguard.dal.tables import bind_tables
-    from plateguard.local.aws_calls import AwsCallRecorder
-    from plateguard.local.provision import provision
-    from plateguard.local.seed import DEMO_CAMERAS
 
-    memory_mb = int(settings["memory_mb"])
-    with mock_aws():
+class _World:
+    """PlateGuard on in-process moto with the recorder and the meter installed (one per process: the
+    handlers read their settings from the environment once)."""
+
+    def __init__(self, settings: dict[str, float], hotlist: list[str], environment: dict[str, str]) -> None:
+        self.settings = settings
+        self.hotlist = hotlist
+        self.environment = environment
+
+    def __enter__(self) -> _World:
+        import boto3
+        from moto import mock_aws
+
+        from plateguard.dal.tables import bind_tables
+        from plateguard.local.aws_calls import AwsCallRecorder
+        from plateguard.local.provision import provision
+        from plateguard.local.seed import DEMO_CAMERAS
+
+        self._mock = mock_aws()
+        self._mock.start()
         # Created before the recorder and the meter: their calls (setup, uploads, checks) are not counted.
-        clients = {n: boto3.client(n, region_name=REGION) for n in ("dynamodb", "s3", "sqs", "sns")}
-        resources = provision(clients, REGION, prefix=f"cost-{uuid.uuid4().hex[:6]}")
-        os.environ.update(_handler_environment(resources, settings))
-        bind_tables(resources.table_names, region=REGION, host=None)
-        _seed(hotlist)
+        self.clients = {n: boto3.client(n, region_name=REGION) for n in ("dynamodb", "s3", "sqs", "sns")}
+        self.resources = provision(self.clients, REGION, prefix=f"cost-{uuid.uuid4().hex[:6]}")
+        os.environ.update({**_handler_environment(self.resources, self.settings), **self.environment})
+        bind_tables(self.resources.table_names, region=REGION, host=None)
+        _seed(self.hotlist)
+        self.camera = DEMO_CAMERAS[0].camera_id
+        self.recorder = AwsCallRecorder().install()
+        self.meter = Meter(self.clients["dynamodb"]).install()
+        self.ingest_context = LambdaContext("plateguard-ingest", int(self.settings["memory_mb"]))
+        self.sweeper_context = LambdaContext("plateguard-sweeper", int(self.settings["sweeper_memory_mb"]))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.meter.uninstall()
+        self.recorder.uninstall()
+        self._mock.stop()
+
+    def ingest(self, body: bytes, target: PathMeasure) -> tuple[str, str | None]:
         from plateguard.handlers.ingest import handle_ingest_batch
+
+        bucket = self.resources.images_bucket
+        key, version = _upload(self.clients["s3"], bucket, body, self.camera)
+        event = _sqs_event(bucket, key, version, len(body), self.resources.ingest_queue_arn)
+        response = measure_call(
+            target, INGEST, self.recorder, self.meter, lambda: handle_ingest_batch(event, self.ingest_context)
+        )
+        if response.get("batchItemFailures"):
+            raise RuntimeError(f"the ingest handler failed the frame {key}: {response}")
+        target.frame_bytes += len(body)
+        return key, version
+
+    def sweep(self, target: PathMeasure) -> None:
         from plateguard.handlers.sweeper import handle_retention_sweep
 
-        recorder = AwsCallRecorder().install()
-        meter = Meter(clients["dynamodb"]).install()
+        measure_call(
+            target, SWEEPER, self.recorder, self.meter, lambda: handle_retention_sweep({}, self.sweeper_context)
+        )
+
+    def outcome(self, key: str, version: str | None) -> Any:
+        from plateguard.dal.repositories import DynamoIngestRepository
+
+        # Outside `invoking` and outside a measurement: not counted.
+        return DynamoIngestRepository().get_outcome(key, version, self.resources.images_bucket)
+
+
+def _unattributed(measures: list[PathMeasure]) -> list[str]:
+    return [
+        f"{m.path}: {m.unattributed} calls the recorder did not attribute to the handler (priced, not in calls)"
+        for m in measures
+        if m.unattributed
+    ]
+
+
+def run(frames: list[Frame], settings: dict[str, float], hotlist: list[str], load_reads: int) -> Measurements:
+    with _World(settings, hotlist, {}) as world:
+        warm_up = PathMeasure("warm-up")
+        sweeper_idle = PathMeasure("sweeper/idle")
+        world.sweep(warm_up)  # the second run is the one counted: its imports are done
+        world.sweep(sweeper_idle)
+        # A first frame builds the container (clients, ONNX sessions, hot-list cache): not counted.
+        world.ingest(next(f for f in frames if f.kind == "nohit").body, warm_up)
+        ingested = {kind: PathMeasure(f"ingest/{kind}") for kind in KINDS}
+        done = [(frame, *world.ingest(frame.body, ingested[frame.kind])) for frame in frames]
+        mismatches = [
+            f"{frame.kind} frame {frame.plate or ''} ended {outcome}"
+            for frame, key, version in done
+            if not _expected(frame.kind, outcome := world.outcome(key, version))
+        ]
+        padded = _pad_reads(world.clients["dynamodb"], world.resources.table_names["ReadsTable"], load_reads)
+        sweeper_loaded = PathMeasure("sweeper/loaded")
+        world.sweep(sweeper_loaded)
+    mismatches += _unattributed([*ingested.values(), sweeper_idle, sweeper_loaded])
+    return Measurements(
+        {kind: m.summary() for kind, m in ingested.items() if m.runs},
+        sweeper_idle.summary(),
+        sweeper_loaded.summary(),
+        mismatches=mismatches,
+        loaded_reads=padded + sum(1 for f, _, _ in done if f.kind != "noplate" and f.kind != "quarantine"),
+    )
+
+
+# -- destruction at expiry ----------------------------------------------------------------------------------
+
+EXPIRY_KINDS = ("nohit", "hit", "noplate", "quarantine")  # a repeat hit is destroyed as a no-hit read is
+EXPIRY_SECONDS = 1.0  # the probe's retention: every read, record and alert falls due a second after ingest
+
+
+def expiry_probe(frames: list[Frame], settings: dict[str, float], hotlist: list[str]) -> dict[str, Any]:
+    """For one frame of each kind: ingest it with every retention at one second, wait until it is due, and
+    sweep; the sweep less an idle one is what destroying that frame costs (its items and its objects).
+    Runs in its own process (`--expiry-probe`): the retention settings are read once per process."""
+    days = f"{EXPIRY_SECONDS / 86_400:.10f}"
+    retention = {"READ_RETENTION_DAYS": days, "HIT_RETENTION_DAYS": days, "ALERT_RETENTION_DAYS": days}
+    result: dict[str, Any] = {"mismatches": []}
+    with _World(settings, hotlist, retention) as world:
+        warm_up = PathMeasure("warm-up")
+        idle = PathMeasure("sweeper/idle")
+        world.sweep(warm_up)
+        world.sweep(idle)
+        world.ingest(next(f for f in frames if f.kind == "nohit").body, warm_up)
+        _until_due()
+        world.sweep(warm_up)  # the warm-up frame's destruction is not counted
+        result["idle"] = asdict(idle.summary())
+        swept_all = [idle]
+        for kind in EXPIRY_KINDS:
+            frame = next(f for f in frames if f.kind == kind)
+            key, version = world.ingest(frame.body, PathMeasure("ingest"))
+            _until_due()
+            swept = PathMeasure(f"expiry/{kind}")
+            world.sweep(swept)
+            if world.outcome(key, version) is not None:
+                result["mismatches"].append(f"expiry probe: the {kind} frame's record was not destroyed")
+            result[kind] = asdict(swept.summary())
+            swept_all.append(swept)
+    result["mismatches"] += _unattributed(swept_all)
+    return result
+
+
+def _until_due() -> None:
+    """Sleep until what was just written with EXPIRY_SECONDS' retention is due (expiry is whole seconds)."""
+    due = math.floor(time.time() + EXPIRY_SECONDS) + 1.05
+    time.sleep(max(0.0, due - time.time()))
+
+
+def _summary(data: dict[str, Any]) -> Summary:
+    return Summary(**data)
+
+
+@contextlib.contextmanager
+def expiry_probe_process(argv: list[str]) -> Iterator[Callable[[], tuple[dict[str, Summary], list[str]]]]:
+    """The probe in a process of its own, started now (it mostly sleeps: the main run goes on meanwhile);
+    the function yielded waits for it and gives each kind's sweep less the idle sweep, per destroyed frame."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "expiry.json"
+        command = [sys.executable, "-m", "benchmarks.cost", *argv, "--expiry-probe", str(out)]
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": path}, stdout=subprocess.DEVNULL)
+
+        def result() -> tuple[dict[str, Summary], list[str]]:
+            if child.wait(timeout=600) != 0:
+                raise RuntimeError(f"the expiry probe failed (exit {child.returncode})")
+            return _expiry_costs(json.loads(out.read_text()))
+
         try:
-            sweeper_context = LambdaContext("plateguard-sweeper", int(settings["sweeper_memory_mb"]))
-            ingest_context = LambdaContext("plateguard-ingest", memory_mb)
-            sweeper_idle = PathMeasure("sweeper/idle")
-            warm_up = PathMeasure("warm-up")
-            for target in (warm_up, sweeper_idle):  # the second run is the one counted: imports done
-                measure_call(target, SWEEPER, recorder, meter, lambda: handle_retention_sweep({}, sweeper_context))
-            camera = DEMO_CAMERAS[0].camera_id
-            bucket = resources.images_bucket
-
-            def ingest(body: bytes, target: PathMeasure) -> tuple[str, str | None]:
-                key, version = _upload(clients["s3"], bucket, body, camera)
-                event = _sqs_event(bucket, key, version, len(body), resources.ingest_queue_arn)
-                response = measure_call(
-                    target, INGEST, recorder, meter, lambda: handle_ingest_batch(event, ingest_context)
-                )
-                if response.get("batchItemFailures"):
-                    raise RuntimeError(f"the ingest handler failed the frame {key}: {response}")
-                target.frame_bytes += len(body)
-                return key, version
-
-            # A first frame builds the container (clients, ONNX sessions, hot-list cache): not counted.
-            ingest(next(f for f in frames if f.kind == "nohit").body, warm_up)
-            ingested = {kind: PathMeasure(f"ingest/{kind}") for kind in KINDS}
-            done = []
-            for frame in frames:
-                done.append((frame, *ingest(frame.body, ingested[frame.kind])))
-            from plateguard.dal.repositories import DynamoIngestRepository
-
-            repository = DynamoIngestRepository()  # outside `invoking`: its reads are not counted
-            mismatches = []
-            for frame, key, version in done:
-                outcome = repository.get_outcome(key, version, bucket)
-                if not _expected(frame.kind, outcome):
-                    mismatches.append(f"{frame.kind} frame {frame.plate or ''} ended {outcome}")
-            sweeper_loaded = PathMeasure("sweeper/loaded")
-            measure_call(sweeper_loaded, SWEEPER, recorder, meter, lambda: handle_retention_sweep({}, sweeper_context))
+            yield result
         finally:
-            meter.uninstall()
-            recorder.uninstall()
-    return Measurements(ingested, sweeper_idle, sweeper_loaded, mismatches, [])
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def _expiry_costs(data: dict[str, Any]) -> tuple[dict[str, Summary], list[str]]:
+    idle = _summary(data["idle"])
+    costs = {kind: _summary(data[kind]).minus(idle, f"expiry/{kind}") for kind in EXPIRY_KINDS}
+    costs["repeat"] = dataclasses.replace(costs["nohit"], path="expiry/repeat")
+    return costs, list(data["mismatches"])
 
 
 # -- cold start ---------------------------------------------------------------------------------------------
@@ -790,46 +1018,34 @@ def _mix(text: str) -> dict[str, float]:
     return {kind: w / total for kind, w in weights.items()}
 
 
-def billed_ms(measure: PathMeasure, memory_mb: float, latency_ms: float) -> float:
+def billed_ms(summary: Summary, memory_mb: float, latency_ms: float) -> float:
     """Lambda ms for one run: CPU measured here (one vCPU at >= 1,769 MB, proportionally less below) plus
     the wait for each AWS call."""
-    return measure.cpu_ms_per_run * max(1.0, ONE_VCPU_MB / memory_mb) + measure.calls_per_run * latency_ms
+    return summary.cpu_ms * max(1.0, ONE_VCPU_MB / memory_mb) + summary.calls_per_run * latency_ms
 
 
-def _request_lines(prefix: str, measure: PathMeasure, runs: float, p: dict[str, float]) -> list[Line]:
-    """The priced requests of `runs` runs of a path: S3 by request class, DynamoDB by request unit, SNS,
-    SQS and KMS per request."""
-    per_run: dict[tuple[str, str], float] = defaultdict(float)
-    for call in measure.metered:
-        if call.service == "s3" and call.operation not in S3_FREE:
-            klass = "PUT/COPY/POST/LIST" if call.operation in S3_LIST_CLASS else "GET/HEAD/other"
-            per_run[("S3", f"{prefix} {klass} requests")] += 1
-        elif call.service == "dynamodb":
-            per_run[("DynamoDB", f"{prefix} write request units")] += call.wru
-            per_run[("DynamoDB", f"{prefix} read request units")] += call.rru
-        elif call.service == "sns":
-            per_run[("SNS", f"{prefix} publishes")] += call.publish_chunks
-        elif call.service == "sqs":
-            per_run[("SQS", f"{prefix} requests")] += call.publish_chunks
-        elif call.service == "kms":
-            per_run[("KMS", f"{prefix} requests")] += 1
-        else:
-            per_run[(call.service, f"{prefix} {call.operation} (not priced)")] += 1
-    unit_price = {
-        "PUT/COPY/POST/LIST requests": p["s3_put_copy_post_list_per_1000"] / 1000,
-        "GET/HEAD/other requests": p["s3_get_and_other_per_1000"] / 1000,
-        "write request units": p["dynamodb_on_demand_write_request_unit"],
-        "read request units": p["dynamodb_on_demand_read_request_unit"],
-        "publishes": p["sns_publish_per_64kb"],
-        "requests": p["sqs_standard_request_per_64kb"],
-    }
+_BILLABLE = {  # Summary.billable key -> service, what, unit, price key (and divisor)
+    "s3_put_class": ("S3", "PUT/COPY/POST/LIST requests", "requests", "s3_put_copy_post_list_per_1000", 1000),
+    "s3_get_class": ("S3", "GET/HEAD/other requests", "requests", "s3_get_and_other_per_1000", 1000),
+    "s3_delete": ("S3", "DELETE requests (free)", "requests", "s3_delete_request", 1),
+    "wru": ("DynamoDB", "write request units", "units", "dynamodb_on_demand_write_request_unit", 1),
+    "rru": ("DynamoDB", "read request units", "units", "dynamodb_on_demand_read_request_unit", 1),
+    "sns": ("SNS", "publishes", "requests", "sns_publish_per_64kb", 1),
+    "sqs": ("SQS", "requests", "requests", "sqs_standard_request_per_64kb", 1),
+    "kms": ("KMS", "requests", "requests", "kms_request", 1),
+}
+
+
+def _request_lines(prefix: str, summary: Summary, runs: float, p: dict[str, float]) -> list[Line]:
+    """`runs` runs of a path's billed requests: S3 by request class, DynamoDB by request unit, SNS, SQS,
+    KMS by request; anything else is listed unpriced."""
     lines = []
-    for (service, item), count in per_run.items():
-        quantity = count / measure.runs * runs if measure.runs else 0.0
-        price = (
-            p["kms_request"] if service == "KMS" else next((v for k, v in unit_price.items() if item.endswith(k)), 0.0)
-        )
-        lines.append(Line(service, item, quantity, "units" if "units" in item else "requests", quantity * price))
+    for key, per_run in summary.billable.items():
+        if key in _BILLABLE:
+            service, what, unit, price, per = _BILLABLE[key]
+            lines.append(Line(service, f"{prefix} {what}", per_run * runs, unit, per_run * runs * p[price] / per))
+        else:
+            lines.append(Line(key.split()[1].split(".")[0], f"{prefix} {key}", per_run * runs, "requests", 0.0))
     return lines
 
 
@@ -838,72 +1054,86 @@ def price_month(m: Measurements, settings: dict[str, float], args: argparse.Name
     p = json.loads(Path(args.prices).read_text())["prices"]
     mix = _mix(args.mix)
     images = float(args.images_per_month)
-    memory_mb = settings["memory_mb"]
-    batch = settings["batch_size"]
+    memory_mb, sweeper_mb = settings["memory_mb"], settings["sweeper_memory_mb"]
+    invocations = images / settings["batch_size"]
     lines: list[Line] = []
-    ms_per_frame = 0.0
-    log_bytes = 0.0
+    ms_per_frame = log_bytes = s3_gb_month = dynamodb_gb_month = expiry_gb_s = 0.0
+    month_days = SECONDS_PER_MONTH / 86_400
     for kind, share in mix.items():
-        measure = m.ingest[kind]
-        if share == 0 or not measure.runs:
+        summary = m.ingest.get(kind)
+        if share == 0 or summary is None:
             continue
         frames = images * share
-        ms = billed_ms(measure, memory_mb, args.call_latency_ms)
+        ms = billed_ms(summary, memory_mb, args.call_latency_ms)
         ms_per_frame += share * ms
         gb_s = frames * ms / 1000 * memory_mb / 1024
         lines.append(Line("Lambda", f"ingest compute, {kind} frames", gb_s, "GB-s", gb_s * p["lambda_arm64_gb_second"]))
-        lines += _request_lines(f"ingest {kind}:", measure, frames, p)
-        log_bytes += frames * measure.per_run(measure.log_bytes)
-    invocations = images / batch
-    lines.append(Line("Lambda", "ingest invocations", invocations, "requests", invocations * p["lambda_request"]))
-    lines.append(Line("S3", "camera uploads (PUT incoming/, one per frame)", images, "requests",
-                      images * p["s3_put_copy_post_list_per_1000"] / 1000))  # fmt: skip
-    sqs_requests = images + 2 * invocations  # S3's notification, then the poller's receive and delete per batch
-    lines.append(Line("SQS", "S3 notifications, poller receive + delete per batch", sqs_requests, "requests",
-                      sqs_requests * p["sqs_standard_request_per_64kb"]))  # fmt: skip
-    log_bytes += invocations * PLATFORM_LOG_BYTES_PER_INVOCATION
-    # Storage held in the steady state: a month's data kept for its retention (reads, crops, frames).
-    month_days = SECONDS_PER_MONTH / 86_400
-    s3_gb_month = dynamodb_gb_month = 0.0
-    for kind, share in mix.items():
-        measure = m.ingest[kind]
-        if share == 0 or not measure.runs:
-            continue
-        frames = images * share
+        lines += _request_lines(f"ingest {kind}:", summary, frames, p)
+        log_bytes += frames * summary.log_bytes
+        # Storage held in the steady state: a month's data kept for its retention.
         keep = settings["hit_retention_days"] if kind in ("hit", "repeat") else settings["read_retention_days"]
-        frame_bytes = measure.per_run(measure.frame_bytes) * (2 if kind == "quarantine" else 1)  # + its copy
+        frame_bytes = summary.frame_bytes * (2 if kind == "quarantine" else 1)  # and its quarantine copy
         s3_gb_month += frames * frame_bytes / 1e9 * settings["image_retention_days"] / month_days
-        s3_gb_month += frames * measure.per_run(measure.s3_stored("crops")) / 1e9 * keep / month_days
-        dynamodb_gb_month += (
-            frames * measure.per_run(measure.metered_sum("dynamodb_stored_bytes")) / 1e9 * keep / month_days
-        )
-    lines.append(Line("S3", "storage: frames, crops, quarantine copies (steady state)", s3_gb_month, "GB-month",
-                      s3_gb_month * p["s3_standard_gb_month"]))  # fmt: skip
-    lines.append(Line("DynamoDB", "storage: reads, records, alerts with their indexes (steady state)",
-                      dynamodb_gb_month, "GB-month", dynamodb_gb_month * p["dynamodb_storage_gb_month"]))  # fmt: skip
-    lines.append(Line("CloudWatch Logs", "ingest logs (measured) + Lambda platform lines (estimate)",
-                      log_bytes / 1e9, "GB", log_bytes / 1e9 * p["cloudwatch_logs_ingestion_gb"]))  # fmt: skip
+        s3_gb_month += frames * summary.crop_bytes / 1e9 * keep / month_days
+        dynamodb_gb_month += frames * summary.dynamodb_stored_bytes / 1e9 * keep / month_days
+        expiry = m.expiry.get(kind)
+        if expiry is not None:  # destroying what the frame left, when it falls due
+            lines += _request_lines(f"expiry {kind}:", expiry, frames, p)
+            expiry_gb_s += frames * billed_ms(expiry, sweeper_mb, args.call_latency_ms) / 1000 * sweeper_mb / 1024
+    lines.append(Line("Lambda", "ingest invocations", invocations, "requests", invocations * p["lambda_request"]))
+    put_price = p["s3_put_copy_post_list_per_1000"] / 1000
+    lines.append(Line("S3", "camera uploads (PUT incoming/, one per frame)", images, "requests", images * put_price))
+    sqs_requests = images + 2 * invocations  # S3's notification, then the poller's receive and delete per batch
+    lines.append(
+        Line("SQS", "S3 notifications, poller receive + delete per batch", sqs_requests, "requests",
+             sqs_requests * p["sqs_standard_request_per_64kb"])
+    )  # fmt: skip
+    log_bytes += invocations * PLATFORM_LOG_BYTES_PER_INVOCATION
+    lines.append(
+        Line("S3", "storage: frames, crops, quarantine copies (steady state)", s3_gb_month, "GB-month",
+             s3_gb_month * p["s3_standard_gb_month"])
+    )  # fmt: skip
+    lines.append(
+        Line("DynamoDB", "storage: reads, records, alerts and index entries (steady state)", dynamodb_gb_month,
+             "GB-month", dynamodb_gb_month * p["dynamodb_storage_gb_month"])
+    )  # fmt: skip
+    lines.append(
+        Line("CloudWatch Logs", "ingest logs (measured) + Lambda platform lines (estimate)", log_bytes / 1e9, "GB",
+             log_bytes / 1e9 * p["cloudwatch_logs_ingestion_gb"])
+    )  # fmt: skip
     # X-Ray: active tracing, default rule (the first request each second, 5 % of the rest).
     sampled_first = min(invocations, XRAY_RESERVOIR_PER_SECOND * SECONDS_PER_MONTH)
     traces = sampled_first + XRAY_FIXED_RATE * (invocations - sampled_first)
     lines.append(Line("X-Ray", "ingest traces (default sampling)", traces, "traces", traces * p["xray_trace_recorded"]))
-    # The sweeper: one run per schedule interval, costed as the loaded run measured.
+    # The sweeper: one run per schedule interval, costed as the loaded run measured, plus each frame's destruction.
     runs = SECONDS_PER_MONTH / settings["sweep_interval_s"]
     sweep = m.sweeper_loaded
-    sweep_gb_s = (
-        runs
-        * billed_ms(sweep, settings["sweeper_memory_mb"], args.call_latency_ms)
-        / 1000
-        * settings["sweeper_memory_mb"]
-        / 1024
+    sweep_gb_s = runs * billed_ms(sweep, sweeper_mb, args.call_latency_ms) / 1000 * sweeper_mb / 1024 + expiry_gb_s
+    lines.append(
+        Line(
+            "Lambda",
+            "sweeper compute (runs + destruction)",
+            sweep_gb_s,
+            "GB-s",
+            sweep_gb_s * p["lambda_arm64_gb_second"],
+        )
     )
-    lines.append(Line("Lambda", "sweeper compute", sweep_gb_s, "GB-s", sweep_gb_s * p["lambda_arm64_gb_second"]))
     lines.append(Line("Lambda", "sweeper invocations", runs, "requests", runs * p["lambda_request"]))
-    lines += _request_lines("sweeper:", sweep, runs, p)
-    lines.append(Line("CloudWatch Logs", "sweeper logs (measured)", runs * sweep.per_run(sweep.log_bytes) / 1e9, "GB",
-                      runs * sweep.per_run(sweep.log_bytes) / 1e9 * p["cloudwatch_logs_ingestion_gb"]))  # fmt: skip
-    lines.append(Line("EventBridge", "sweeper schedule (scheduled rule)", runs, "invocations",
-                      runs * p["eventbridge_scheduled_rule_invocation"]))  # fmt: skip
+    lines += _request_lines("sweeper runs:", sweep, runs, p)
+    sweep_logs = runs * sweep.log_bytes / 1e9
+    lines.append(
+        Line(
+            "CloudWatch Logs",
+            "sweeper logs (measured)",
+            sweep_logs,
+            "GB",
+            sweep_logs * p["cloudwatch_logs_ingestion_gb"],
+        )
+    )
+    lines.append(
+        Line("EventBridge", "sweeper schedule (scheduled rule)", runs, "invocations",
+             runs * p["eventbridge_scheduled_rule_invocation"])
+    )  # fmt: skip
     keys = settings["kms_keys"]
     lines.append(
         Line("KMS", "customer managed keys in the stack", keys, "keys", keys * p["kms_customer_managed_key_month"])
@@ -914,9 +1144,9 @@ def price_month(m: Measurements, settings: dict[str, float], args: argparse.Name
 # -- output -------------------------------------------------------------------------------------------------
 
 
-def _format_calls(measure: PathMeasure) -> str:
-    by_operation = " ".join(f"{op}={n / measure.runs:.2f}" for op, n in sorted(measure.calls.items()))
-    return f"calls {measure.path} runs={measure.runs} per_run={measure.calls_per_run:.2f} {by_operation}".rstrip()
+def _format_calls(summary: Summary) -> str:
+    by_operation = " ".join(f"{op}={n:.2f}" for op, n in sorted(summary.calls.items()))
+    return f"calls {summary.path} runs={summary.runs} per_run={summary.calls_per_run:.2f} {by_operation}".rstrip()
 
 
 def report(m: Measurements, settings: dict[str, float], args: argparse.Namespace) -> list[str]:
@@ -926,32 +1156,28 @@ def report(m: Measurements, settings: dict[str, float], args: argparse.Namespace
     total = sum(line.usd for line in lines)
     out = [
         f"# PlateGuard cost model: {images:,.0f} images a month, mix {args.mix}, ingest {settings['memory_mb']:.0f} MB "
-        f"arm64, batches of {settings['batch_size']:.0f}, sweep every {settings['sweep_interval_s']:.0f} s, "
-        f"{args.call_latency_ms:g} ms per AWS call",
+        f"arm64, batches of {settings['batch_size']:.0f}, sweep every {settings['sweep_interval_s']:.0f} s "
+        f"({settings['sweeper_memory_mb']:.0f} MB), {args.call_latency_ms:g} ms per AWS call",
         f"# prices: {prices['region']} list prices as known on {prices['as_of']} ({Path(args.prices).name}); "
         "check the AWS pricing pages",
+        f"# sweeper/loaded: {m.loaded_reads} reads stored; expiry/<kind>: a sweep with that frame due, less an idle "
+        "sweep (expiry/repeat: as nohit)",
     ]
     out += [f"# warning: {text}" for text in m.mismatches]
+    summaries = [*m.ingest.values(), m.sweeper_idle, m.sweeper_loaded, *m.expiry.values()]
     out.append("")
-    out += [
-        _format_calls(measure) for measure in (*m.ingest.values(), m.sweeper_idle, m.sweeper_loaded) if measure.runs
-    ]
+    out += [_format_calls(s) for s in summaries]
     out.append("")
     out.append(
         f"{'path':<18} {'calls':>6} {'cpu_ms':>8} {'billed_ms':>9} {'req_kB':>8} {'resp_kB':>8} {'WRU':>6} "
         f"{'RRU':>6} {'log_B':>6}"
     )
-    for measure in (*m.ingest.values(), m.sweeper_idle, m.sweeper_loaded):
-        if not measure.runs:
-            continue
-        memory = settings["sweeper_memory_mb"] if measure.path.startswith("sweeper") else settings["memory_mb"]
+    for s in summaries:
+        memory = settings["memory_mb"] if s.path.startswith("ingest") else settings["sweeper_memory_mb"]
         out.append(
-            f"{measure.path:<18} {measure.calls_per_run:>6.2f} {measure.cpu_ms_per_run:>8.1f} "
-            f"{billed_ms(measure, memory, args.call_latency_ms):>9.1f} "
-            f"{measure.per_run(measure.metered_sum('request_bytes')) / 1000:>8.1f} "
-            f"{measure.per_run(measure.metered_sum('response_bytes')) / 1000:>8.1f} "
-            f"{measure.per_run(measure.metered_sum('wru')):>6.1f} {measure.per_run(measure.metered_sum('rru')):>6.1f} "
-            f"{measure.per_run(measure.log_bytes):>6.0f}"
+            f"{s.path:<18} {s.calls_per_run:>6.2f} {s.cpu_ms:>8.1f} {billed_ms(s, memory, args.call_latency_ms):>9.1f} "
+            f"{s.request_bytes / 1000:>8.1f} {s.response_bytes / 1000:>8.1f} {s.billable.get('wru', 0):>6.1f} "
+            f"{s.billable.get('rru', 0):>6.1f} {s.log_bytes:>6.0f}"
         )
     out.append("")
     out.append(f"{'service':<16} {'item':<62} {'per month':>14} {'unit':<11} {'USD/month':>11} {'USD/1M img':>10}")
@@ -997,8 +1223,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweep-interval-s", type=int, default=int(defaults["sweep_interval_s"]))
     parser.add_argument("--call-latency-ms", type=float, default=10.0, help="Lambda wait per AWS call")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes timed (0: skip)")
+    parser.add_argument("--load-reads", type=int, default=5000, help="reads added before the loaded sweep")
+    parser.add_argument("--no-expiry", action="store_true", help="skip measuring destruction at expiry")
     parser.add_argument("--prices", type=Path, default=PRICES_FILE)
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--expiry-probe", type=Path, help=argparse.SUPPRESS)  # the probe's own process
     args = parser.parse_args(argv)
     settings = {**defaults, "memory_mb": args.memory_mb, "batch_size": args.batch_size,
                 "sweep_interval_s": args.sweep_interval_s}  # fmt: skip
@@ -1014,10 +1243,20 @@ def main(argv: list[str] | None = None) -> None:
         if args.frames
         else generated_frames(args.frames_per_kind, args.seed)
     )
+    if args.expiry_probe:
+        args.expiry_probe.write_text(json.dumps(expiry_probe(frames, settings, hotlist)))
+        return
     nohit = next(f for f in frames if f.kind == "nohit")
+    # Cold starts first, alone: they are wall-clock times.
     cold = cold_starts(args.cold_runs, settings, hotlist, nohit.body)
-    measurements = run(frames, settings, hotlist)
-    measurements.cold_start_s = cold
+    with contextlib.ExitStack() as stack:
+        raw = sys.argv[1:] if argv is None else argv
+        probe = None if args.no_expiry else stack.enter_context(expiry_probe_process(raw))
+        measurements = run(frames, settings, hotlist, args.load_reads)
+        measurements.cold_start_s = cold
+        if probe is not None:
+            measurements.expiry, mismatches = probe()
+            measurements.mismatches += mismatches
     for line in report(measurements, settings, args):
         print(line, flush=True)
 

@@ -24,10 +24,11 @@ CALLS_LINE = re.compile(r"^calls (\S+) runs=(\d+) per_run=(\d+\.\d+)((?: [\w-]+\
 
 @pytest.fixture(scope="module")
 def output() -> list[str]:
-    # One generated frame of each kind, one cold start: the whole run on in-process moto
+    # One generated frame of each kind, one cold start, a small loaded table: the whole run on moto
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = ["--frames-per-kind", "1", "--cold-runs", "1", "--load-reads", "50"]
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.cost", "--frames-per-kind", "1", "--cold-runs", "1"],
+        [sys.executable, "-m", "benchmarks.cost", *command],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -65,11 +66,10 @@ def test_the_last_line_is_the_contract(output: list[str]) -> None:
 def test_calls_are_counted_per_path_by_operation(output: list[str]) -> None:
     # Given the calls lines, one per path
     paths = _calls(output)
-    # Then every frame kind and both sweeper runs have one
-    assert set(paths) == {f"ingest/{k}" for k in ("nohit", "hit", "repeat", "noplate", "quarantine")} | {
-        "sweeper/idle",
-        "sweeper/loaded",
-    }
+    # Then every frame kind through ingest, both sweeper runs, and each kind's destruction at expiry have one
+    kinds = ("nohit", "hit", "repeat", "noplate", "quarantine")
+    expected = {f"ingest/{k}" for k in kinds} | {f"expiry/{k}" for k in kinds} | {"sweeper/idle", "sweeper/loaded"}
+    assert set(paths) == expected
     # And each path's operations add up to its calls per run
     for path, (per_run, operations) in paths.items():
         assert sum(operations.values()) == pytest.approx(per_run), path
@@ -77,6 +77,11 @@ def test_calls_are_counted_per_path_by_operation(output: list[str]) -> None:
     assert operations_of(paths, "ingest/hit").get("sns.Publish") == 1
     assert "sns.Publish" not in operations_of(paths, "ingest/nohit")
     assert operations_of(paths, "ingest/quarantine").get("s3.CopyObject") == 1
+    # And a no-hit frame's destruction deletes its items and its objects (its crop and its frame)
+    assert operations_of(paths, "expiry/nohit").get("dynamodb.DeleteItem", 0) >= 1
+    assert operations_of(paths, "expiry/nohit").get("s3.DeleteObjects", 0) >= 1
+    # And no call went unattributed (a worker thread's calls are the handler's too)
+    assert not [line for line in output if "did not attribute" in line]
     # And the contract line's no-hit figure is that path's
     assert _contract(output)[1] == pytest.approx(paths["ingest/nohit"][0])
 
