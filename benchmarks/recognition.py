@@ -44,7 +44,7 @@ from evaluation.dataset import (
 )
 from evaluation.splits import is_validation
 from evaluation.text import within_one_edit
-from plateguard.recognition import _sessions, get_reader
+from plateguard.recognition import get_reader, model_paths
 from plateguard.recognition.reader import PlateReader
 
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     if warm is not None:
         reader.read(warm)  # warm-up, excluded from timings
     exact = near = found = boxed = folded = 0
-    plate_det = reader._plate_detector
+    plate_det = reader.plate_detector
     det_found = det_boxes = 0  # the plate detector alone: recall of ground-truth boxes, boxes per image
     confident = confident_ok = 0
     times: list[float] = []
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         sink.close()
     n = len(truth)
     times.sort()
-    size_mb = sum(p.stat().st_size for p in _sessions.model_paths()) / 1e6
+    size_mb = sum(p.stat().st_size for p in model_paths()) / 1e6
     print(f"dataset={args.dataset} n={n} threads={args.threads}" + (f" perturb={args.perturb}" if args.perturb else ""))
     print(
         f"exact_top1={exact / n:.3f} within_one_edit={near / n:.3f} detection_recall_iou50={found / boxed:.3f}"
@@ -221,7 +221,7 @@ def calibration_error(top_reads: list[tuple[float, bool]], bins: int = 10) -> fl
 
 def baseline(reader: PlateReader, truth: Truth, perturb: str | None = None) -> None:
     """The whole-image PP-OCR reader (no plate detector, no plate CRNN, one 960 px pass), same photos."""
-    plain = PlateReader(reader._detector, reader._recognizer, None, detect_sides=(960,))
+    plain = PlateReader(reader.detector, reader.recognizer, None, detect_sides=(960,))
     exact = 0
     times: list[float] = []
     for image, plates in truth.items():

@@ -33,12 +33,12 @@ from plateguard.recognition.recognizer import warp_crop
 
 def _region_lines(reader: PlateReader, image: np.ndarray) -> tuple[np.ndarray, list[TextBox]]:
     """The lines of the plate detector's best region, in that enlarged region's pixels."""
-    boxes = reader._plate_detector.detect(image) if reader._plate_detector else []
+    boxes = reader.plate_detector.detect(image) if reader.plate_detector else []
     found = plate_region(image, boxes[0]) if boxes else None
     if found is None:
         return image, []
     region = found[0]
-    return region, text_lines(reader._detector, region, max(region.shape[:2]), in_plate=True)
+    return region, text_lines(reader.detector, region, max(region.shape[:2]), in_plate=True)
 
 
 def main() -> int:
@@ -48,7 +48,7 @@ def main() -> int:
     out = Path(args[0])
     out.mkdir(parents=True, exist_ok=True)
     reader = get_reader(1)
-    det, rec = reader._detector, reader._recognizer
+    det, rec = reader.detector, reader.recognizer
     rng = np.random.default_rng(0)
     kept = skipped = 0
     with (out / "manifest.jsonl").open("w") as manifest:

@@ -87,6 +87,19 @@ class PlateReader:
         # Maps the ranking score to the reported confidence; the thresholds above stay on the score.
         self.calibration = calibration
 
+    # The models it reads with, for benchmarks and training that run one of them alone.
+    @property
+    def detector(self) -> TextDetector:
+        return self._detector
+
+    @property
+    def recognizer(self) -> LineRecognizer:
+        return self._recognizer
+
+    @property
+    def plate_detector(self) -> PlateDetector | None:
+        return self._plate_detector
+
     def candidates(self, image_bgr: np.ndarray) -> list[Candidate]:
         """Every scored plate candidate in the image, best first (exposed for benchmarks and tuning)."""
         if image_bgr is None or image_bgr.ndim not in (2, 3) or min(image_bgr.shape[:2]) < 8:
