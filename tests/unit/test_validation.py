@@ -15,9 +15,9 @@ from plateguard.logic.events import MalformedNotification, s3_keys_from_message
 from plateguard.logic.imaging import decode_image, encode_jpeg, probe_image
 from plateguard.logic.keys import build_upload_key, parse_upload_key
 from plateguard.logic.metadata import parse_capture_metadata
-from plateguard.logic.plates import is_valid_plate, normalize_plate
 from plateguard.logic.retention import expires_at_epoch, is_expired
 from plateguard.models.errors import RejectedImage
+from plateguard.models.plates import is_valid_plate, normalize_plate
 from plateguard.models.records import Camera
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from plateguard.logic.plates import canonical_plate_text, is_valid_plate
 from plateguard.models.errors import InvalidRequest
+from plateguard.models.plates import canonical_plate_text, is_valid_plate
 from plateguard.models.records import HotListEntry
 
 # Defined in models (request models use them); still importable from here.

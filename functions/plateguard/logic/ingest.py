@@ -21,9 +21,9 @@ from plateguard.logic.imaging import decode_image, encode_jpeg
 from plateguard.logic.keys import UploadKey, parse_upload_key
 from plateguard.logic.metadata import parse_capture_metadata
 from plateguard.logic.plate_merge import merge_same_plate
-from plateguard.logic.plates import is_valid_plate
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.errors import AlertPublishInFlight, RejectedImage
+from plateguard.models.plates import is_valid_plate
 from plateguard.models.records import (
     Alert,
     AlertStatus,

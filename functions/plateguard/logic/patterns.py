@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plateguard.logic.plates import MAX_PLATE_LENGTH, canonical_plate_text
+from plateguard.models.plates import MAX_PLATE_LENGTH, canonical_plate_text
 
 MAX_PATTERN_LENGTH = 20
 # Spaces and dashes are dropped (plates.canonical_plate_text, the rule hot lists use too); anything else
