@@ -111,7 +111,7 @@ class CameraAccess(Construct):
 
     @property
     def environment(self) -> dict[str, str]:
-        """What the API function needs to register cameras (CamerasApiSettings)."""
+        """What the API function needs to register cameras (the camera fields of ApiSettings)."""
         return {"CAMERA_IOT_POLICY_NAME": self.certificate_policy.ref, "CAMERA_ROLE_ALIAS": self.role_alias.ref}
 
     def thing_type_arns(self) -> list[str]:

@@ -125,19 +125,8 @@ def test_resource_policy_refuses_other_accounts(synth: Synthesized) -> None:
     assert statements[0]["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
 
 
-# Every settings model the API function reads (one Lambda serves all routes).
-API_SETTINGS_MODELS = [
-    getattr(settings, name)
-    for name in (
-        "ApiSettings",
-        "AlertsApiSettings",
-        "HoldsApiSettings",
-        "ReviewsApiSettings",
-        "CamerasApiSettings",
-        "UsersApiSettings",
-    )
-    if hasattr(settings, name)
-]
+# The settings model the API function reads (one Lambda serves all routes, one model).
+API_SETTINGS_MODELS = [settings.ApiSettings]
 
 
 def test_api_function_environment_satisfies_api_settings(synth: Synthesized) -> None:
