@@ -42,6 +42,7 @@ import json
 import math
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -638,8 +639,9 @@ class Measurements:
     sweeper_loaded: Summary
     expiry: dict[str, Summary] = field(default_factory=dict)  # frame kind -> its destruction by the sweeper
     mismatches: list[str] = field(default_factory=list)
-    cold_start_s: list[float] = field(default_factory=list)
+    cold_start_s: list[tuple[float, float]] = field(default_factory=list)  # (wall, CPU) seconds per run
     loaded_reads: int = 0
+    cold_bytecode: str = ""
 
 
 def _handler_environment(resources: Any, settings: dict[str, float]) -> dict[str, str]:
@@ -942,9 +944,23 @@ print("COLD-START-RESULT " + json.dumps(response), flush=True)
 """
 
 
-def cold_starts(runs: int, settings: dict[str, float], hotlist: list[str], frame: bytes) -> list[float]:
+def deployed_bytecode() -> str:
+    """ "none" when the Lambda code and layers ship without compiled bytecode (cdk/packaging.py, layers/
+    build.py drop it): each cold start then compiles every module it imports, as /var/task is read-only."""
+    try:
+        packaging = (ROOT / "cdk/packaging.py").read_text() + (ROOT / "layers/build.py").read_text()
+    except OSError:
+        return "cached"
+    return "none" if re.search(r"""["']\*\*/\*\.pyc["']|["']\.pyc["']|["']__pycache__["']""", packaging) else "cached"
+
+
+def cold_starts(
+    runs: int, settings: dict[str, float], hotlist: list[str], frame: bytes, bytecode: str
+) -> list[tuple[float, float]]:
     """Seconds from spawning a fresh interpreter to the ingest handler's result for one frame, each run a
-    new process and a new frame; AWS is a moto server in this process (so moto is not imported there)."""
+    new process and a new frame; AWS is a moto server in this process (so moto is not imported there).
+    bytecode "none": nothing compiled is found or written (an empty cache folder), as in Lambda when the
+    package ships no .pyc; "cached": a cache filled by one untimed run first."""
     if runs <= 0:
         return []
     import logging
@@ -968,29 +984,44 @@ def cold_starts(runs: int, settings: dict[str, float], hotlist: list[str], frame
         resources = provision(clients, REGION, prefix=f"cold-{uuid.uuid4().hex[:6]}")
         bind_tables(resources.table_names, region=REGION, host=endpoint)
         _seed(hotlist)
-        environment = {**os.environ, **_handler_environment(resources, settings), "AWS_ENDPOINT_URL": endpoint}
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
-        seconds = []
-        for _ in range(runs):
-            key, version = _upload(clients["s3"], resources.images_bucket, frame, DEMO_CAMERAS[0].camera_id)
-            event = _sqs_event(resources.images_bucket, key, version, len(frame), resources.ingest_queue_arn)
-            command = [sys.executable, "-c", _COLD_CHILD, json.dumps(event), str(int(settings["memory_mb"]))]
-            started = time.perf_counter()
-            child = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-            assert child.stdout is not None
-            result = None
-            for line in child.stdout:
-                if line.startswith("COLD-START-RESULT "):
-                    result = json.loads(line.split(" ", 1)[1])
-                    seconds.append(time.perf_counter() - started)
-                    break
-            child.stdout.read()
-            child.wait(timeout=120)
-            if result is None or result.get("batchItemFailures"):
-                raise RuntimeError(f"the cold-start child failed (exit {child.returncode}): {result}")
-        return seconds
+        with tempfile.TemporaryDirectory(prefix="cost-pycache-") as cache:
+            environment = {**os.environ, **_handler_environment(resources, settings), "AWS_ENDPOINT_URL": endpoint}
+            environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+            environment["PYTHONPYCACHEPREFIX"] = cache
+            environment.pop("PYTHONDONTWRITEBYTECODE", None)
+            if bytecode == "none":
+                environment["PYTHONDONTWRITEBYTECODE"] = "1"
+            timings = []
+            for n in range(runs + (bytecode == "cached")):
+                key, version = _upload(clients["s3"], resources.images_bucket, frame, DEMO_CAMERAS[0].camera_id)
+                event = _sqs_event(resources.images_bucket, key, version, len(frame), resources.ingest_queue_arn)
+                timing = _cold_start(event, int(settings["memory_mb"]), environment)
+                if bytecode == "none" or n > 0:  # a cached run's first fills the cache
+                    timings.append(timing)
+        return timings
     finally:
         server.stop()
+
+
+def _cold_start(event: dict[str, Any], memory_mb: int, environment: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds to the result, and the child's CPU seconds (what a loaded machine does not inflate)."""
+    command = [sys.executable, "-c", _COLD_CHILD, json.dumps(event), str(memory_mb)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    result, elapsed = None, 0.0
+    for line in child.stdout:
+        if line.startswith("COLD-START-RESULT "):
+            elapsed = time.perf_counter() - started
+            result = json.loads(line.split(" ", 1)[1])
+            break
+    child.stdout.read()
+    child.wait(timeout=120)
+    if result is None or result.get("batchItemFailures"):
+        raise RuntimeError(f"the cold-start child failed (exit {child.returncode}): {result}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 # -- pricing ------------------------------------------------------------------------------------------------
@@ -1199,9 +1230,12 @@ def report(m: Measurements, settings: dict[str, float], args: argparse.Namespace
         f"# per camera-year at 3M images: ${per_camera_year:,.0f}; Rekognition DetectText alone: "
         f"${rekognition:,.0f} per million images (${rekognition * 3:,.0f} per camera-year)"
     )
-    cold = statistics.median(m.cold_start_s) if m.cold_start_s else 0.0
+    cold = statistics.median(wall for wall, _ in m.cold_start_s) if m.cold_start_s else 0.0
     if m.cold_start_s:
-        out.append(f"# cold starts (s): {' '.join(f'{s:.2f}' for s in m.cold_start_s)}")
+        bytecode = "no compiled bytecode, as packaged" if m.cold_bytecode == "none" else "bytecode cached"
+        walls = " ".join(f"{wall:.2f}" for wall, _ in m.cold_start_s)
+        cpus = " ".join(f"{cpu:.2f}" for _, cpu in m.cold_start_s)
+        out.append(f"# cold starts ({bytecode}): spawn to result {walls} s; the process's CPU {cpus} s")
     nohit = m.ingest["nohit"].calls_per_run
     out.append(
         f"usd_per_million={total / images * 1e6:.2f} calls_per_frame_nohit={nohit:.2f} "
@@ -1223,6 +1257,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweep-interval-s", type=int, default=int(defaults["sweep_interval_s"]))
     parser.add_argument("--call-latency-ms", type=float, default=10.0, help="Lambda wait per AWS call")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes timed (0: skip)")
+    parser.add_argument(
+        "--cold-bytecode",
+        choices=("auto", "none", "cached"),
+        default="auto",
+        help="compiled bytecode in cold starts: none (as Lambda without .pyc), cached, or auto (as packaged)",
+    )
     parser.add_argument("--load-reads", type=int, default=5000, help="reads added before the loaded sweep")
     parser.add_argument("--no-expiry", action="store_true", help="skip measuring destruction at expiry")
     parser.add_argument("--prices", type=Path, default=PRICES_FILE)
@@ -1248,12 +1288,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     nohit = next(f for f in frames if f.kind == "nohit")
     # Cold starts first, alone: they are wall-clock times.
-    cold = cold_starts(args.cold_runs, settings, hotlist, nohit.body)
+    bytecode = deployed_bytecode() if args.cold_bytecode == "auto" else args.cold_bytecode
+    cold = cold_starts(args.cold_runs, settings, hotlist, nohit.body, bytecode)
     with contextlib.ExitStack() as stack:
         raw = sys.argv[1:] if argv is None else argv
         probe = None if args.no_expiry else stack.enter_context(expiry_probe_process(raw))
         measurements = run(frames, settings, hotlist, args.load_reads)
         measurements.cold_start_s = cold
+        measurements.cold_bytecode = bytecode
         if probe is not None:
             measurements.expiry, mismatches = probe()
             measurements.mismatches += mismatches
