@@ -30,7 +30,11 @@ class AlertPublishInFlight(PlateGuardError):
 
 # -- officer API -----------------------------------------------------------------------------------
 # Each API error carries a stable `code` (the `error` field of the JSON body). The HTTP status of each
-# type is chosen in one place: plateguard.handlers.api.ERROR_STATUS.
+# category is chosen in one place: plateguard.handlers.api.app.ERROR_STATUS (most specific class first).
+# A domain error the API answers subclasses one category, so no route translates errors:
+# InvalidRequest: HotListError, EntryRejected (logic.hotlist_admin), HoldRejected (logic.holds);
+# NotFound: CameraNotFound (logic.cameras);
+# Conflict: IllegalTransition, DispositionConflict (logic.alert_lifecycle), HoldNotReleased, CameraConflict.
 
 
 class ApiError(PlateGuardError):
