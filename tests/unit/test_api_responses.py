@@ -27,7 +27,7 @@ from plateguard.logic.sampling import Batch, Review, ReviewStatus
 from plateguard.logic.subscriptions import Subscription
 from plateguard.models.records import Alert, AlertStatus, Camera, CameraStatus, HotListEntry
 from plateguard.models.responses import CameraRetired
-from tests.unit.oversight_support import T0
+from tests.fakes.oversight import T0
 
 LATER = T0 + timedelta(days=3, hours=2, minutes=5, seconds=7, microseconds=250)
 

@@ -14,7 +14,7 @@ from plateguard.models.errors import Conflict, NotFound
 from plateguard.models.records import Alert, AlertStatus
 from plateguard.models.requests import DispositionRequest
 from tests.fakes.officer_api import MemoryAlerts
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 
 OFFICER = user("ofc.diaz")
 LATER = int((T0 + timedelta(days=30)).timestamp())

@@ -10,7 +10,7 @@ from plateguard.models.errors import Conflict, NotFound
 from plateguard.models.requests import RegisterCameraRequest
 from plateguard.models.routes import Role
 from tests.fakes.officer_api import MemoryCameras, MemoryIdentities
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 
 ADMIN = user("adm.park", Role.ADMIN)
 TARGET = UploadTarget(images_bucket="images", region="us-east-1", role_alias="plateguard-camera")

@@ -12,7 +12,7 @@ from plateguard.models.errors import Conflict, InvalidRequest, NotFound
 from plateguard.models.requests import PlaceHoldRequest
 from plateguard.models.routes import Role
 from tests.fakes.officer_api import MemoryHolds
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 
 SUPERVISOR = user("sgt.chen", Role.SUPERVISOR)
 EXPIRES = int((T0 + timedelta(days=30)).timestamp())

@@ -21,7 +21,7 @@ from plateguard.models.errors import InvalidRequest, NotFound
 from plateguard.models.records import HotListEntry
 from plateguard.models.requests import AddEntryRequest, ImportRequest, PutHotListRequest
 from tests.fakes.officer_api import MemoryHotLists, StubHistoricalCheck
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 
 OFFICER = user("ofc.diaz")
 STOLEN = HotListDefinition("demo-pd", "stolen", ListType.STOLEN_VEHICLE, "records unit", Priority.HIGH, 30)

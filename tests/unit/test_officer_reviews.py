@@ -12,7 +12,7 @@ from plateguard.logic.sampling import Batch, Review, ReviewStatus, SamplingPolic
 from plateguard.models.errors import AccessDenied, Conflict
 from plateguard.models.requests import ReviewRequest, SignOffRequest
 from plateguard.models.routes import Role
-from tests.unit.oversight_support import T0, MemoryReviews, trail, user
+from tests.fakes.oversight import T0, MemoryReviews, trail, user
 
 CHEN = user("sgt.chen", Role.SUPERVISOR)
 DIAZ = user("sgt.diaz", Role.SUPERVISOR)

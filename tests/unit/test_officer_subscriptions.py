@@ -11,7 +11,7 @@ from plateguard.models.requests import SubscriptionRequest
 from plateguard.models.routes import Role
 from plateguard.models.vocabulary import Priority
 from tests.fakes.officer_api import MemorySubscriptionStore, RecordingTopic
-from tests.unit.oversight_support import T0, user
+from tests.fakes.oversight import T0, user
 
 OFFICER = user("ofc.diaz")
 COLLEAGUE = user("ofc.lee")

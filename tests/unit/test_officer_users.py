@@ -23,7 +23,7 @@ from plateguard.models.api import AccountActionRequest, PutUserRequest, Training
 from plateguard.models.errors import NotFound
 from plateguard.models.routes import Role
 from tests.fakes.officer_api import MemorySubscriptionStore, RecordingTopic
-from tests.unit.oversight_support import T0, MemoryUsers, RecordingNotifier, trail, user
+from tests.fakes.oversight import T0, MemoryUsers, RecordingNotifier, trail, user
 
 ADMIN = user("adm.park", Role.ADMIN)
 SUPERVISOR = user("sgt.chen", Role.SUPERVISOR)
