@@ -42,7 +42,6 @@ import json
 import math
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -639,7 +638,7 @@ class Measurements:
     sweeper_loaded: Summary
     expiry: dict[str, Summary] = field(default_factory=dict)  # frame kind -> its destruction by the sweeper
     mismatches: list[str] = field(default_factory=list)
-    cold_start_s: list[tuple[float, float]] = field(default_factory=list)  # (wall, CPU) seconds per run
+    cold_start_s: list[tuple[float, float, float]] = field(default_factory=list)  # wall, CPU, import CPU (s)
     loaded_reads: int = 0
     cold_bytecode: str = ""
 
@@ -930,18 +929,49 @@ def _expiry_costs(data: dict[str, Any]) -> tuple[dict[str, Summary], list[str]]:
 
 # -- cold start ---------------------------------------------------------------------------------------------
 
+# Lambda's runtime brings the standard library, boto3 and its dependencies compiled; what the function's
+# code and layers ship without .pyc is compiled from source on every cold start (/var/task is read-only).
+# The child loads every module outside those from source (a path hook ahead of the default one).
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+_UNCACHED_PRELUDE = f"""
+    import importlib.machinery as machinery, os
+    class Uncached(machinery.SourceFileLoader):
+        def get_data(self, path):
+            if path.endswith(".pyc"):
+                raise OSError("no bytecode shipped")
+            return super().get_data(path)
+        def set_data(self, *args, **kwargs):
+            pass
+    runtime = tuple(os.sep.join(("site-packages", p)) for p in {LAMBDA_RUNTIME_PACKAGES!r})
+    runtime += tuple(os.sep.join(("site-packages", p + ".py")) for p in {LAMBDA_RUNTIME_PACKAGES!r})
+    def hook(path, functions={str(ROOT / "functions")!r}):
+        if not os.path.isdir(path):
+            raise ImportError("not a directory")
+        shipped = ("site-packages" in path or path.startswith(functions)) and not any(r in path for r in runtime)
+        source = (Uncached if shipped else machinery.SourceFileLoader, machinery.SOURCE_SUFFIXES)
+        extensions = (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES)
+        return machinery.FileFinder(path, extensions, source, (machinery.SourcelessFileLoader, [".pyc"]))
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+"""
+
 # What Lambda's runtime does on a cold start: import the handler's module, then call it (with a context).
-_COLD_CHILD = """
-import json, sys
+_COLD_CHILD_TEMPLATE = """
+import json, sys, time
+if sys.argv[3] == "none":
+    _UNCACHED_PRELUDE
 from plateguard.handlers.ingest import handle_ingest_batch
+imported = time.process_time()
 class Context:
     function_name, function_version, memory_limit_in_mb = "plateguard-ingest", "$LATEST", int(sys.argv[2])
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:plateguard-ingest"
     aws_request_id, log_group_name, log_stream_name = "cold-start", "/aws/lambda/plateguard-ingest", "cold"
     def get_remaining_time_in_millis(self): return 300000
 response = handle_ingest_batch(json.loads(sys.argv[1]), Context())
-print("COLD-START-RESULT " + json.dumps(response), flush=True)
+cpu = {"import_cpu_s": imported, "cpu_s": time.process_time()}
+print("COLD-START-RESULT " + json.dumps({"response": response, **cpu}), flush=True)
 """
+_COLD_CHILD = _COLD_CHILD_TEMPLATE.replace("    _UNCACHED_PRELUDE\n", _UNCACHED_PRELUDE.lstrip("\n"))
 
 
 def deployed_bytecode() -> str:
@@ -956,11 +986,12 @@ def deployed_bytecode() -> str:
 
 def cold_starts(
     runs: int, settings: dict[str, float], hotlist: list[str], frame: bytes, bytecode: str
-) -> list[tuple[float, float]]:
+) -> list[tuple[float, float, float]]:
     """Seconds from spawning a fresh interpreter to the ingest handler's result for one frame, each run a
     new process and a new frame; AWS is a moto server in this process (so moto is not imported there).
-    bytecode "none": nothing compiled is found or written (an empty cache folder), as in Lambda when the
-    package ships no .pyc; "cached": a cache filled by one untimed run first."""
+    bytecode "none": the function's code and its layers' packages load from source (the standard library
+    and boto3 as compiled as Lambda's runtime has them), as in Lambda when the package ships no .pyc;
+    "cached": everything compiled, in a cache filled by one untimed run first."""
     if runs <= 0:
         return []
     import logging
@@ -987,15 +1018,14 @@ def cold_starts(
         with tempfile.TemporaryDirectory(prefix="cost-pycache-") as cache:
             environment = {**os.environ, **_handler_environment(resources, settings), "AWS_ENDPOINT_URL": endpoint}
             environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
-            environment["PYTHONPYCACHEPREFIX"] = cache
             environment.pop("PYTHONDONTWRITEBYTECODE", None)
-            if bytecode == "none":
-                environment["PYTHONDONTWRITEBYTECODE"] = "1"
+            if bytecode == "cached":
+                environment["PYTHONPYCACHEPREFIX"] = cache
             timings = []
             for n in range(runs + (bytecode == "cached")):
                 key, version = _upload(clients["s3"], resources.images_bucket, frame, DEMO_CAMERAS[0].camera_id)
                 event = _sqs_event(resources.images_bucket, key, version, len(frame), resources.ingest_queue_arn)
-                timing = _cold_start(event, int(settings["memory_mb"]), environment)
+                timing = _cold_start(event, int(settings["memory_mb"]), environment, bytecode)
                 if bytecode == "none" or n > 0:  # a cached run's first fills the cache
                     timings.append(timing)
         return timings
@@ -1003,10 +1033,12 @@ def cold_starts(
         server.stop()
 
 
-def _cold_start(event: dict[str, Any], memory_mb: int, environment: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds to the result, and the child's CPU seconds (what a loaded machine does not inflate)."""
-    command = [sys.executable, "-c", _COLD_CHILD, json.dumps(event), str(memory_mb)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def _cold_start(
+    event: dict[str, Any], memory_mb: int, environment: dict[str, str], bytecode: str
+) -> tuple[float, float, float]:
+    """Wall seconds from spawn to the result, and the child's CPU seconds to the result and to the end of
+    its import (CPU: what a loaded machine hardly inflates)."""
+    command = [sys.executable, "-c", _COLD_CHILD, json.dumps(event), str(memory_mb), bytecode]
     started = time.perf_counter()
     child = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -1018,10 +1050,9 @@ def _cold_start(event: dict[str, Any], memory_mb: int, environment: dict[str, st
             break
     child.stdout.read()
     child.wait(timeout=120)
-    if result is None or result.get("batchItemFailures"):
+    if result is None or result["response"].get("batchItemFailures"):
         raise RuntimeError(f"the cold-start child failed (exit {child.returncode}): {result}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, float(result["cpu_s"]), float(result["import_cpu_s"])
 
 
 # -- pricing ------------------------------------------------------------------------------------------------
@@ -1230,12 +1261,14 @@ def report(m: Measurements, settings: dict[str, float], args: argparse.Namespace
         f"# per camera-year at 3M images: ${per_camera_year:,.0f}; Rekognition DetectText alone: "
         f"${rekognition:,.0f} per million images (${rekognition * 3:,.0f} per camera-year)"
     )
-    cold = statistics.median(wall for wall, _ in m.cold_start_s) if m.cold_start_s else 0.0
+    cold = statistics.median(wall for wall, _, _ in m.cold_start_s) if m.cold_start_s else 0.0
     if m.cold_start_s:
         bytecode = "no compiled bytecode, as packaged" if m.cold_bytecode == "none" else "bytecode cached"
-        walls = " ".join(f"{wall:.2f}" for wall, _ in m.cold_start_s)
-        cpus = " ".join(f"{cpu:.2f}" for _, cpu in m.cold_start_s)
-        out.append(f"# cold starts ({bytecode}): spawn to result {walls} s; the process's CPU {cpus} s")
+        walls, cpus, imports = (" ".join(f"{t[n]:.2f}" for t in m.cold_start_s) for n in range(3))
+        out.append(
+            f"# cold starts ({bytecode}): spawn to result {walls} s; CPU to the result {cpus} s, "
+            f"of which the handler's import {imports} s"
+        )
     nohit = m.ingest["nohit"].calls_per_run
     out.append(
         f"usd_per_million={total / images * 1e6:.2f} calls_per_frame_nohit={nohit:.2f} "
