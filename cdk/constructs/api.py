@@ -30,7 +30,7 @@ from plateguard import schema
 from plateguard.logic.identity import role_trust_conditions
 from plateguard.models.routes import ROUTES, Role, routes_for
 
-API_HANDLER = "plateguard.handlers.api.handle_api_request"
+API_HANDLER = "plateguard.handlers.api.app.handle_api_request"
 STAGE_NAME = "v1"
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
@@ -60,10 +60,7 @@ class OfficerApi(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
-        # One function serves every route: ApiSettings (search, audit, users) and AlertsApiSettings
-        # (hot lists, alerts, subscriptions) in models/settings.py read these.
-        # HoldsApiSettings (legal holds) reads HOLDS_TABLE_NAME; ReviewsApiSettings (search-audit
-        # reviews) reads REVIEWS_TABLE_NAME.
+        # One function serves every route: ApiSettings in models/settings.py reads all of these.
         served = (schema.READS, schema.USERS, schema.AUDIT, schema.CAMERAS, schema.HOTLIST, schema.HOTLISTS,
                   schema.ALERTS, schema.HOLDS, schema.REVIEWS, schema.SUBSCRIPTIONS)  # fmt: skip
         environment = {spec.env_var: tables[spec.logical_id].table_name for spec in served}
@@ -324,7 +321,7 @@ class OfficerApi(Construct):
         )
 
     def grant_camera_registration(self, cameras: CameraAccess, cameras_table: dynamodb.Table) -> None:
-        """Camera routes (handlers/api_cameras.py): the registry, and exactly the IoT calls of
+        """Camera routes (handlers/api/routes/cameras.py): the registry, and exactly the IoT calls of
         plateguard.dal.cameras.IotCameraIdentities on things, certificates and the camera policy."""
         fn = self.function.function
         for name, value in cameras.environment.items():

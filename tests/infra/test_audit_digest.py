@@ -16,7 +16,7 @@ from plateguard.models.job_settings import DigestSettings
 from tests.infra.helpers import Synthesized, allowed_actions, function_by_handler, resolve_arn, role_statements
 
 ACCOUNT, REGION = "123456789012", "us-west-2"
-API = "plateguard.handlers.api.handle_api_request"
+API = "plateguard.handlers.api.app.handle_api_request"
 
 
 def _policies(template: dict[str, Any]) -> TemplatePolicies:

@@ -99,7 +99,7 @@ def test_camera_certificates_may_only_assume_the_camera_alias_for_their_own_thin
 def test_the_api_function_gets_exactly_the_iot_calls_camera_registration_makes(synth: Synthesized) -> None:
     from tests.infra.helpers import function_by_handler
 
-    _, function = function_by_handler(synth, "plateguard.handlers.api.handle_api_request")
+    _, function = function_by_handler(synth, "plateguard.handlers.api.app.handle_api_request")
     iot_actions = {a for s in role_statements(synth, function) for a in as_list(s["Action"]) if a.startswith("iot:")}
     expected = {f"iot:{a}" for a in (*CAMERA_THING_ACTIONS, *CAMERA_CERTIFICATE_ACTIONS)}
     assert iot_actions == expected | {"iot:CreateKeysAndCertificate", "iot:DescribeEndpoint"}

@@ -21,7 +21,7 @@ from plateguard.compliance.report import ComplianceReport, build_report, render_
 from tests.infra.helpers import Synthesized
 
 Template = dict[str, Any]
-API_HANDLER = "plateguard.handlers.api.handle_api_request"
+API_HANDLER = "plateguard.handlers.api.app.handle_api_request"
 
 
 def _one(raw: Template, type_: str, contains: str = "") -> dict[str, Any]:

@@ -93,7 +93,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             env.setenv(name, value)
         _reset_cached_configuration()
         boot = World(endpoint, None, Path(), {})  # type: ignore[arg-type]
-        resources = provision({n: boot.client(n) for n in ("dynamodb", "s3", "sqs", "sns")}, LOCAL_REGION, "pg-api")
+        # With IoT and IAM: the API reads its camera settings at start, as a deployment always has them.
+        clients = ("dynamodb", "s3", "sqs", "sns", "iot", "iam")
+        resources = provision({n: boot.client(n) for n in clients}, LOCAL_REGION, "pg-api")
         for name, value in resources.environment().items():
             env.setenv(name, value)
 

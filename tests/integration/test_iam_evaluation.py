@@ -26,7 +26,7 @@ from tests.infra.helpers import Synthesized
 from .conftest import _prefix, repository, scene_jpeg, upload
 
 INGEST = "plateguard.handlers.ingest.handle_ingest_batch"
-API = "plateguard.handlers.api.handle_api_request"
+API = "plateguard.handlers.api.app.handle_api_request"
 SWEEPER = "plateguard.handlers.sweeper.handle_retention_sweep"
 JOBS = "plateguard.handlers.jobs.handle_scheduled_job"
 

@@ -146,7 +146,7 @@ def test_every_recorded_call_was_allowed_by_the_template(rehearsal: Rehearsal) -
     assert "camera demo-pd/cam-main-st" in principals
     assert {
         "plateguard.handlers.ingest.handle_ingest_batch",
-        "plateguard.handlers.api.handle_api_request",
+        "plateguard.handlers.api.app.handle_api_request",
     } <= principals
     camera_puts = [c for c in calls if c.principal == "camera demo-pd/cam-main-st" and c.operation == "PutObject"]
     assert len(camera_puts) == 2

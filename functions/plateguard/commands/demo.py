@@ -31,7 +31,7 @@ HISTORICAL_PLATE = "3HVW872"
 # Work the demo runs in-process is recorded as the deployed function's (its role's) AWS calls.
 SWEEPER_HANDLER = "plateguard.handlers.sweeper.handle_retention_sweep"
 JOBS_HANDLER = "plateguard.handlers.jobs.handle_scheduled_job"
-API_HANDLER = "plateguard.handlers.api.handle_api_request"
+API_HANDLER = "plateguard.handlers.api.app.handle_api_request"
 DEMO_PLATES = (DEMO_HOTLIST_PLATE, DEMO_HOTLIST_PLATE, AMBIGUOUS_READ, "8TRX660", "4XPL221", HISTORICAL_PLATE)
 DEMO_HOTLIST_CSV = (
     "plate,state,reason,case_number\n"
