@@ -11,8 +11,7 @@ from plateguard.logic.historical import HistoricalHits, historical_alerts, windo
 from plateguard.logic.hotlist import HotListIndex
 from plateguard.logic.retention import expires_at_epoch
 from plateguard.models.records import Camera, HotListEntry, PlateReadRecord
-
-from .test_ingest_logic import FakePublisher, FakeRepository
+from tests.fakes.ingest import FakePublisher, FakeRepository
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CAMERA = Camera("demo-pd", "cam-1", "Main St", 37.0, -122.0)
