@@ -34,6 +34,7 @@ retention is not measured.
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import contextlib
 import contextvars
@@ -98,12 +99,46 @@ def cdk_defaults() -> dict[str, float]:
         "read_retention_days": _cdk_number("cdk/config.py", r"read_retention_days:\s*float\s*=\s*([\d.]+)", 30),
         "hit_retention_days": _cdk_number("cdk/config.py", r"hit_retention_days:\s*float\s*=\s*([\d.]+)", 365),
         "image_retention_days": _cdk_number("cdk/config.py", r"image_retention_days:\s*float\s*=\s*([\d.]+)", 30),
-        "kms_keys": float(len(re.findall(r"kms\.Key\(", _cdk_sources()))),
+        **dict(zip(("kms_keys", "kms_rotated_keys"), map(float, cdk_kms_keys()), strict=True)),
     }
 
 
-def _cdk_sources() -> str:
-    return "\n".join(p.read_text() for p in sorted((ROOT / "cdk").rglob("*.py")))
+def _is_kms_key(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == "Key" and getattr(func.value, "id", "") == "kms"
+
+
+def _rotates(call: ast.Call) -> bool:
+    return any(
+        k.arg == "enable_key_rotation" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords
+    )
+
+
+def cdk_kms_keys() -> tuple[int, int]:
+    """Customer managed keys the CDK app creates, and how many rotate yearly: each `kms.Key(...)` call,
+    where a helper method that returns one counts once per call of the helper."""
+    keys = rotated = 0
+    for path in sorted((ROOT / "cdk").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        helpers = {}  # method name -> whether its key rotates
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                made = [c for c in ast.walk(node) if isinstance(c, ast.Call) and _is_kms_key(c)]
+                if made and any(isinstance(r, ast.Return) for r in ast.walk(node)):
+                    helpers[node.name] = _rotates(made[0])
+        in_helpers = {
+            id(c)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name in helpers
+            for c in ast.walk(node)
+        }
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and id(n) not in in_helpers):
+            name = getattr(call.func, "attr", None)
+            if _is_kms_key(call) or name in helpers:
+                keys += 1
+                rotated += _rotates(call) if _is_kms_key(call) else helpers[str(name)]
+    return keys, rotated
 
 
 # -- DynamoDB request units and stored bytes --------------------------------------------------------------
@@ -1196,10 +1231,14 @@ def price_month(m: Measurements, settings: dict[str, float], args: argparse.Name
         Line("EventBridge", "sweeper schedule (scheduled rule)", runs, "invocations",
              runs * p["eventbridge_scheduled_rule_invocation"])
     )  # fmt: skip
-    keys = settings["kms_keys"]
+    keys, rotated = settings["kms_keys"], settings["kms_rotated_keys"]
     lines.append(
         Line("KMS", "customer managed keys in the stack", keys, "keys", keys * p["kms_customer_managed_key_month"])
     )
+    lines.append(
+        Line("KMS", "their yearly rotations (two billed per key, steady state)", 2 * rotated, "key versions",
+             2 * rotated * p["kms_rotated_key_version_month"])
+    )  # fmt: skip
     return lines, ms_per_frame
 
 
