@@ -1,14 +1,16 @@
 """Cost model: what a month of PlateGuard costs at a volume, from the real handlers' measured AWS calls.
 
 Run: python -m benchmarks.cost [--images-per-month 1000000] [--mix nohit=96,hit=1,repeat=1,noplate=1,quarantine=1]
-                               [--frames DIR] [--frames-per-kind 3] [--cold-runs 3]
+                               [--frames DIR] [--frames-per-kind 3] [--cold-runs 3] [--cold-bytecode auto]
+                               [--load-reads 5000] [--no-expiry] (docs/cost.md)
 
 It provisions PlateGuard on in-process moto (plateguard.local.provision), seeds the demo cameras and hot
 list, and runs the real ingest Lambda handler on one frame per invocation for each kind of frame: no-hit
 (a plate on no list), first hit (a listed plate), repeat hit (the same plate at the same camera within
 the alert dedup window), no plate, quarantine (not an image). Frames are synthetic scenes
 (plateguard.recognition.synth) unless `--frames DIR` gives them (subfolders named after the kinds). The
-retention sweeper handler runs on an idle table and on the loaded one.
+retention sweeper handler runs on an idle table and on a loaded one, and a second process measures what
+destroying each kind of frame costs the sweeper when it falls due (retention set to one second there).
 
 For every call a handler makes (plateguard.local.aws_calls' botocore recorder, attributed to the
 handler) it meters request and response bytes, DynamoDB request units (from the items' sizes and the
@@ -23,12 +25,12 @@ usd_per_million=F calls_per_frame_nohit=F lambda_ms_per_frame=F cold_start_s=F
   lambda_ms_per_frame: estimated billed ingest Lambda ms per frame over the mix (CPU measured here,
     scaled below one vCPU, plus --call-latency-ms per AWS call);
   cold_start_s: median time from spawning a fresh interpreter that imports the ingest handler to the
-    handler's result for one frame (against a moto server, so moto's own import is not counted).
+    handler's result for one frame (against a moto server, so moto's own import is not counted), with
+    compiled bytecode as the Lambda package has it (--cold-bytecode auto: none today).
 
 What is modelled rather than measured is said where it is priced (docs/cost.md): the camera's upload PUT,
 the S3 -> SQS notification and the poller's receive and delete per batch, Lambda's platform log lines,
-X-Ray traces (active tracing, default sampling), KMS keys. Deleting expired items at the end of their
-retention is not measured.
+X-Ray traces (active tracing, default sampling), storage held for the retention periods, KMS keys.
 """
 
 from __future__ import annotations
@@ -1319,14 +1321,16 @@ def report(m: Measurements, settings: dict[str, float], args: argparse.Namespace
 def main(argv: list[str] | None = None) -> None:
     defaults = cdk_defaults()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images-per-month", type=float, default=1_000_000)
+    parser.add_argument("--images-per-month", type=float, default=1_000_000, help="the volume priced")
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"frame kinds' shares (default {DEFAULT_MIX})")
     parser.add_argument("--frames", type=Path, help="frames to use: DIR/<kind>/* (kinds: " + ", ".join(KINDS) + ")")
     parser.add_argument("--frames-per-kind", type=int, default=3, help="generated frames of each kind")
     parser.add_argument("--hotlist", default=",".join(HIT_PLATES), help="plates put on the hot list")
     parser.add_argument("--memory-mb", type=int, default=int(defaults["memory_mb"]), help="ingest MemorySize (cdk)")
     parser.add_argument("--batch-size", type=int, default=int(defaults["batch_size"]), help="SQS batch size (cdk)")
-    parser.add_argument("--sweep-interval-s", type=int, default=int(defaults["sweep_interval_s"]))
+    parser.add_argument(
+        "--sweep-interval-s", type=int, default=int(defaults["sweep_interval_s"]), help="sweeper schedule (cdk)"
+    )
     parser.add_argument("--call-latency-ms", type=float, default=10.0, help="Lambda wait per AWS call")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes timed (0: skip)")
     parser.add_argument(
@@ -1337,8 +1341,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--load-reads", type=int, default=5000, help="reads added before the loaded sweep")
     parser.add_argument("--no-expiry", action="store_true", help="skip measuring destruction at expiry")
-    parser.add_argument("--prices", type=Path, default=PRICES_FILE)
-    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--prices", type=Path, default=PRICES_FILE, help="price table (JSON, like the default)")
+    parser.add_argument("--seed", type=int, default=19, help="of the generated frames")
     parser.add_argument("--expiry-probe", type=Path, help=argparse.SUPPRESS)  # the probe's own process
     args = parser.parse_args(argv)
     settings = {**defaults, "memory_mb": args.memory_mb, "batch_size": args.batch_size,
