@@ -17,8 +17,8 @@ import pytest
 from moto import mock_aws
 
 from plateguard.cli import main
-from plateguard.dal.statistics import collect_stats
 from plateguard.dal import tables
+from plateguard.dal.statistics import collect_stats
 from plateguard.dal.tables import AuditItem, bind_tables
 from plateguard.logic.audit_chain import AuditEvent, build_record, canonical_json, format_seq
 from plateguard.policy.loader import load_policy

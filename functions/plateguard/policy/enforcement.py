@@ -66,7 +66,7 @@ def api_environment(policy: Policy) -> dict[str, str]:
 
 
 def alert_routes_environment(policy: Policy) -> dict[str, str]:
-    """API Lambda variables of the alert routes (plateguard.models.settings.AlertsApiSettings): where
+    """API Lambda variables of the alert routes (plateguard.models.settings.ApiSettings): where
     e-mail and HTTPS alert subscriptions may point (none listed: they are refused)."""
     return {"ALERT_ENDPOINT_DOMAINS": ",".join(policy.alerts.allowed_endpoint_domains)}
 
