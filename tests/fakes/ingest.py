@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -73,8 +74,21 @@ class FakeRepository:
             self.outcomes[f"{outcome.source_key}?{outcome.version_id}"] = outcome
         self.outcomes[outcome.source_key] = outcome
 
-    def put_pending_quarantine(self, outcome: ImageOutcome) -> None:
+    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome:
+        # One conditional write, as DynamoDB's transaction is: nothing is written if the version has an outcome.
+        with self.lock:
+            if (recorded := self.get_outcome(outcome.source_key, outcome.version_id)) is not None:
+                return recorded
+            for record in reads:
+                self.put_read(record)
+            self.put_outcome(outcome)
+            return outcome
+
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> ImageOutcome | None:
+        if (recorded := self.get_outcome(outcome.source_key, outcome.version_id)) is not None:
+            return recorded
         self.pending_quarantines[(outcome.source_key, outcome.version_id)] = outcome
+        return None
 
     def get_pending_quarantine(
         self, source_key: str, version_id: str | None = None, bucket: str | None = None

@@ -269,15 +269,15 @@ def test_a_retry_after_the_outcome_write_failed_keeps_the_quarantine_reason(
     # Given a non-image that was copied to quarantine, but whose outcome write then failed
     version = world.upload(KEY, b"not an image at all")
     deps = world.deps([])
-    real_put = world.repository.put_outcome
+    real_record = world.repository.record_outcome
 
-    def failing(outcome: Any) -> None:
+    def failing(outcome: Any, reads: Any = ()) -> None:
         raise ConnectionError("DynamoDB unavailable")
 
-    monkeypatch.setattr(world.repository, "put_outcome", failing)
+    monkeypatch.setattr(world.repository, "record_outcome", failing)
     with pytest.raises(ConnectionError):
         process_upload(KEY, deps, version, world.bucket)
-    monkeypatch.setattr(world.repository, "put_outcome", real_put)
+    monkeypatch.setattr(world.repository, "record_outcome", real_record)
     # And the original version is gone by the time of the retry
     world.s3.delete_object(Bucket=world.bucket, Key=KEY, VersionId=version)
     # When the message is retried

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import string
 from typing import Any
 from urllib.parse import quote, unquote
@@ -57,23 +58,28 @@ class S3ObjectStore:
         return {"VersionId": version_id}
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
-        """The object version the notification named (a later upload to the same key is its own frame)."""
+        """The object version the notification named (a later upload to the same key is its own frame).
+
+        One GET, no HEAD: its headers give the size and metadata, and the body is streamed only when read,
+        so an object over the size limit is refused without being downloaded (the stream is closed)."""
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key, **self._version(version_id))
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, **self._version(version_id))
         except ClientError as exc:
             if _not_found(exc):
                 return None
             raise
+        stream = response["Body"]
 
         def body() -> bytes:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key, **self._version(version_id))
-            return bytes(response["Body"].read())
+            with contextlib.closing(stream):
+                return bytes(stream.read())
 
         return StoredObject(
             key=key,
-            size=int(head["ContentLength"]),
-            metadata={k.lower(): v for k, v in head.get("Metadata", {}).items()},
+            size=int(response["ContentLength"]),
+            metadata={k.lower(): v for k, v in response.get("Metadata", {}).items()},
             body=body,
+            discard=stream.close,
         )
 
     def put_crop(self, key: str, data: bytes) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import cast
+from typing import Any, cast
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
 from plateguard.models.records import (
@@ -195,10 +197,42 @@ class DynamoIngestRepository:
         item.outcome = Outcome.QUARANTINED.value
         return outcome_from_item(item)
 
-    def put_pending_quarantine(self, outcome: ImageOutcome) -> None:
-        """The reason recorded before the quarantine copy, at the version's outcome id (the outcome replaces it)."""
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> ImageOutcome | None:
+        """The reason recorded before the quarantine copy, at the version's outcome id (the outcome replaces
+        it), unless the version has an outcome: then that one is returned and nothing is written."""
         ref = object_ref(outcome.bucket, outcome.source_key, outcome.version_id)
-        image_item(ref, outcome, PENDING_QUARANTINE).save()
+        try:
+            image_item(ref, outcome, PENDING_QUARANTINE).save(condition=_no_outcome_yet())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return self._recorded_outcome(ref)
+        return None
+
+    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome:
+        """The frame's reads, the version's outcome and the key's latest-outcome copy (for readers that know
+        only the key) in one transaction, conditional on the version having no outcome yet (a quarantine
+        under way is none): a re-delivery writes nothing and gets the recorded outcome back."""
+        ref = object_ref(outcome.bucket, outcome.source_key, outcome.version_id)
+        items = [image_item(ref, outcome)]
+        if ref != outcome.source_key:
+            latest = image_item(outcome.source_key, outcome)
+            # Out of the age index: the version's item ages the frame, and each index entry costs a write.
+            latest._age_indexed = False
+            items.append(latest)
+        try:
+            with TransactWrite(connection=_connection(ImageItem)) as transaction:
+                transaction.save(items[0], condition=_no_outcome_yet())
+                for item in items[1:]:
+                    transaction.save(item)
+                for record in reads:
+                    transaction.save(read_item(record))
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if not (reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"):
+                raise
+            return self._recorded_outcome(ref)
+        return outcome
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
         """Record the version's outcome, then the key's latest-outcome copy (for readers that know only the key)."""
@@ -208,6 +242,12 @@ class DynamoIngestRepository:
         for ref in refs:
             image_item(ref, outcome).save()
 
+    def _recorded_outcome(self, ref: str) -> ImageOutcome:
+        item = self._image_item(ref)
+        if item is None or item.outcome == PENDING_QUARANTINE:  # expired and deleted in between: a bug to see
+            raise RuntimeError(f"the outcome of {ref!r} was recorded and is gone")
+        return outcome_from_item(item)
+
     @staticmethod
     def _image_item(ref: str) -> ImageItem | None:
         try:
@@ -216,30 +256,7 @@ class DynamoIngestRepository:
             return None
 
     def put_read(self, record: PlateReadRecord) -> None:
-        ReadItem(
-            read_pk(record.agency, record.plate),
-            read_sk(record.captured_at, record.read_id),
-            camera_pk=camera_pk(record.agency, record.camera_id),
-            day_pk=day_pk(record.agency, record.captured_at),
-            read_id=record.read_id,
-            agency=record.agency,
-            camera_id=record.camera_id,
-            captured_at=record.captured_at,
-            plate=record.plate,
-            raw_text=record.raw_text,
-            confidence=record.confidence,
-            char_confidences=list(record.char_confidences),
-            alternatives=[list(alt) for alt in record.alternatives],
-            box=list(record.box),
-            crop_key=record.crop_key,
-            source_key=record.source_key,
-            lat=record.lat,
-            lon=record.lon,
-            heading=record.heading,
-            low_confidence=record.low_confidence,
-            hit=record.hit,
-            expires_at=record.expires_at,
-        ).save()
+        read_item(record).save()
 
     def reads_for_plate(self, agency: str, plate: str) -> Iterator[PlateReadRecord]:
         """Every stored read of one plate (expired ones included: callers filter on expiry)."""
@@ -340,6 +357,42 @@ class DynamoIngestRepository:
 
     def put_hotlist_entry(self, entry: HotListEntry) -> None:
         hotlist_item(entry).save()
+
+
+def _no_outcome_yet() -> Any:
+    return ImageItem.source_key.does_not_exist() | (ImageItem.outcome == PENDING_QUARANTINE)
+
+
+def _connection(model: type[ImageItem]) -> Connection:
+    """The model's own connection (bound region, endpoint and client, reused): a transaction takes one."""
+    return model._get_connection().connection
+
+
+def read_item(record: PlateReadRecord) -> ReadItem:
+    return ReadItem(
+        read_pk(record.agency, record.plate),
+        read_sk(record.captured_at, record.read_id),
+        camera_pk=camera_pk(record.agency, record.camera_id),
+        day_pk=day_pk(record.agency, record.captured_at),
+        read_id=record.read_id,
+        agency=record.agency,
+        camera_id=record.camera_id,
+        captured_at=record.captured_at,
+        plate=record.plate,
+        raw_text=record.raw_text,
+        confidence=record.confidence,
+        char_confidences=list(record.char_confidences),
+        alternatives=[list(alt) for alt in record.alternatives],
+        box=list(record.box),
+        crop_key=record.crop_key,
+        source_key=record.source_key,
+        lat=record.lat,
+        lon=record.lon,
+        heading=record.heading,
+        low_confidence=record.low_confidence,
+        hit=record.hit,
+        expires_at=record.expires_at,
+    )
 
 
 def hotlist_entry_key(list_name: str, plate: str) -> str:

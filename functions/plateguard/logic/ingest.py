@@ -1,9 +1,14 @@
 """Ingest: one uploaded camera image in, exactly one outcome out.
 
-Outcomes: reads stored (one per plate, each with a crop), a "no plate" record, or quarantine with a
-reason. Bad input is quarantined; infrastructure failures propagate so SQS retries the message and
-its DLQ catches it in the end. Re-delivery of a processed object returns the recorded outcome, so a
-duplicate yields no second read or alert.
+Outcomes: reads stored (one per plate), a "no plate" record, or quarantine with a reason. Bad input is
+quarantined; infrastructure failures propagate so SQS retries the message and its DLQ catches it in the
+end. The outcome is recorded last, together with the frame's reads, by one conditional write: a
+re-delivered object finds it recorded there and gets the recorded outcome back, so a duplicate yields no
+second read or alert (its alerts are the stored ones: conditional create, published at most once).
+
+AWS calls per ordinary frame: the object GET and that one write (the camera registry is cached per
+container for `IngestPolicy.camera_cache_seconds`). A crop is stored only where a person will look (a
+hot-list hit or a low-confidence read); any other read points at its retained frame and its box.
 """
 
 from __future__ import annotations
@@ -49,9 +54,11 @@ class StoredObject:
     size: int
     metadata: dict[str, str]
     body: Callable[[], bytes]  # deferred so oversized objects are never downloaded
+    discard: Callable[[], None] = lambda: None  # let go of a body never read (an open stream)
 
 
 class ObjectStore(Protocol):
+    # One request: the size and metadata come with the GET's headers; the body is streamed only when read.
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None: ...
     def put_crop(self, key: str, data: bytes) -> None: ...
     def quarantine(self, key: str, reason: str, detail: str, version_id: str | None = None) -> str: ...
@@ -60,16 +67,15 @@ class ObjectStore(Protocol):
 
 class IngestRepository(Protocol):
     def get_camera(self, agency: str, camera_id: str) -> Camera | None: ...
-    def get_outcome(
-        self, source_key: str, version_id: str | None = None, bucket: str | None = None
-    ) -> ImageOutcome | None: ...
-    def put_outcome(self, outcome: ImageOutcome) -> None: ...
+    # The frame's reads and its outcome in one write, unless the version's outcome is recorded already:
+    # then nothing is written and the recorded outcome is returned (the exactly-once check).
+    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome: ...
     # A quarantine under way: recorded before the copy, so a retry whose original is gone keeps the reason.
-    def put_pending_quarantine(self, outcome: ImageOutcome) -> None: ...
+    # Returns the version's recorded outcome instead (writing nothing) when it has one.
+    def put_pending_quarantine(self, outcome: ImageOutcome) -> ImageOutcome | None: ...
     def get_pending_quarantine(
         self, source_key: str, version_id: str | None = None, bucket: str | None = None
     ) -> ImageOutcome | None: ...
-    def put_read(self, record: PlateReadRecord) -> None: ...
     def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
     def put_alert(self, alert: Alert) -> None: ...
     def create_alert(self, alert: Alert) -> Alert: ...
@@ -96,6 +102,9 @@ class IngestPolicy:
     max_decoded_pixels: int
     alert_min_confidence: float
     alert_dedup_seconds: int = 600
+    # The camera registry is cached per container: a camera retired (or registered) is seen within this
+    # many seconds; until then a retired camera's frames are still read (docs/cost.md).
+    camera_cache_seconds: float = 60.0
     # False under minute-level non-hit retention (New Hampshire, 3 minutes): a read that matches no hot
     # list is never written, since no sweep can promise deletion within minutes (docs/policy.md).
     persist_non_hit_reads: bool = True
@@ -110,6 +119,31 @@ class IngestDependencies:
     hotlists: HotListCache
     policy: IngestPolicy
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    cameras: CameraCache = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cameras = CameraCache(self.repository.get_camera, self.policy.camera_cache_seconds, self.clock)
+
+
+class CameraCache:
+    """The camera registry, one lookup per camera per `ttl_seconds` in a container (unknown ones too)."""
+
+    def __init__(
+        self, lookup: Callable[[str, str], Camera | None], ttl_seconds: float, clock: Callable[[], datetime]
+    ) -> None:
+        self._lookup = lookup
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._clock = clock
+        self._cameras: dict[tuple[str, str], tuple[datetime, Camera | None]] = {}
+
+    def get(self, agency: str, camera_id: str) -> Camera | None:
+        now = self._clock()
+        cached = self._cameras.get((agency, camera_id))
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        camera = self._lookup(agency, camera_id)
+        self._cameras[(agency, camera_id)] = (now, camera)
+        return camera
 
 
 # A publish claim older than this is taken to belong to a dead worker: a live one finishes (publish and
@@ -124,10 +158,6 @@ def process_upload(
     key: str, deps: IngestDependencies, version_id: str | None = None, bucket: str | None = None
 ) -> ImageOutcome:
     """One object version in, one outcome out (a new version of the same key is a new frame)."""
-    existing = deps.repository.get_outcome(key, version_id, bucket)
-    if existing is not None:
-        # Written last, after every read and alert: its presence means the work is complete.
-        return existing
     now = deps.clock()
     version = _Version(key, version_id, bucket)
     try:
@@ -149,13 +179,11 @@ def process_upload(
             camera_id=upload.camera_id,
             detail="the reader found no plate in the image",
         )
-        deps.repository.put_outcome(outcome)
-        return outcome
+        return deps.repository.record_outcome(outcome)
 
     index = deps.hotlists.index_for(upload.agency)
-    read_ids: list[str] = []
+    reads: list[PlateReadRecord] = []
     alert_ids: list[str] = []
-    longest_expiry = 0
     for position, plate in enumerate(plates):
         # The version is part of the id: a re-upload to the same key must not overwrite the first frame's reads.
         read_id = stable_id(key, str(position)) if version_id is None else stable_id(key, version_id, str(position))
@@ -165,8 +193,13 @@ def process_upload(
         if not matches and not deps.policy.persist_non_hit_reads:
             continue
         retention = deps.policy.hit_retention_days if matches else deps.policy.read_retention_days
-        crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
-        deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
+        if matches or low_confidence:
+            # A person will look at this one (an alert, a read to confirm): its crop is stored.
+            crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
+            deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
+        else:
+            # Anyone else who looks gets the retained frame (it lives as long as this read) and the box.
+            crop_key = key
         record = PlateReadRecord(
             read_id=read_id,
             agency=upload.agency,
@@ -187,9 +220,7 @@ def process_upload(
             hit=bool(matches),
             expires_at=expires_at_epoch(capture.captured_at, retention),
         )
-        deps.repository.put_read(record)
-        read_ids.append(read_id)
-        longest_expiry = max(longest_expiry, record.expires_at)
+        reads.append(record)
         for match in matches:
             alert = _raise_alert(record, match, camera, deps, now)
             if alert is not None:
@@ -201,15 +232,16 @@ def process_upload(
         bucket=bucket,
         outcome=Outcome.READS_STORED,
         processed_at=now,
-        expires_at=longest_expiry or expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
+        expires_at=max((r.expires_at for r in reads), default=0)
+        or expires_at_epoch(capture.captured_at, deps.policy.read_retention_days),
         agency=upload.agency,
         camera_id=upload.camera_id,
-        detail=None if len(read_ids) == len(plates) else f"{len(plates) - len(read_ids)} non-hit read(s) not kept",
-        read_ids=tuple(read_ids),
+        detail=None if len(reads) == len(plates) else f"{len(plates) - len(reads)} non-hit read(s) not kept",
+        read_ids=tuple(r.read_id for r in reads),
         alert_ids=tuple(alert_ids),
     )
-    deps.repository.put_outcome(outcome)
-    return outcome
+    # Reads and outcome together, last: a crash before it leaves nothing half-recorded for the retry.
+    return deps.repository.record_outcome(outcome, reads)
 
 
 @dataclass(frozen=True)
@@ -232,7 +264,7 @@ def _accept(
 ) -> tuple[UploadKey, Camera, CaptureMetadata, np.ndarray]:
     key = version.key
     upload = parse_upload_key(key)
-    camera = deps.repository.get_camera(upload.agency, upload.camera_id)
+    camera = deps.cameras.get(upload.agency, upload.camera_id)
     if camera is not None and camera.status is CameraStatus.RETIRED:
         # Its own reason: a retired camera still uploading is a device to recover, not a typo.
         raise RejectedImage("camera_retired", f"camera {upload.camera_id!r} of {upload.agency!r} was retired")
@@ -246,13 +278,17 @@ def _accept(
         if earlier is not None:
             raise _AlreadyQuarantined(earlier.reason or "", earlier.detail or "", earlier.quarantine_key or "")
         raise RejectedImage("object_missing", "the object no longer exists in the bucket")
-    if stored.size > deps.policy.max_object_bytes:
-        raise RejectedImage(
-            "object_too_large", f"{stored.size} bytes exceeds the {deps.policy.max_object_bytes}-byte limit"
-        )
-    capture = parse_capture_metadata(stored.metadata, camera, now)
-    if capture.captured_at + timedelta(days=deps.policy.read_retention_days) <= now:
-        raise RejectedImage("expired_on_arrival", "captured before the retention window: it may not be kept")
+    try:
+        if stored.size > deps.policy.max_object_bytes:
+            raise RejectedImage(
+                "object_too_large", f"{stored.size} bytes exceeds the {deps.policy.max_object_bytes}-byte limit"
+            )
+        capture = parse_capture_metadata(stored.metadata, camera, now)
+        if capture.captured_at + timedelta(days=deps.policy.read_retention_days) <= now:
+            raise RejectedImage("expired_on_arrival", "captured before the retention window: it may not be kept")
+    except RejectedImage:
+        stored.discard()  # refused on its headers: the body is never downloaded
+        raise
     image = decode_image(stored.body(), deps.policy.max_decoded_pixels)
     return upload, camera, capture, image
 
@@ -274,10 +310,11 @@ def _quarantine(version: _Version, rejected: RejectedImage, deps: IngestDependen
         # Reason first, copy second, outcome last: if the outcome write fails and the original is gone by
         # the retry, the retry still knows why it was quarantined (not `object_missing`).
         outcome = dataclasses.replace(outcome, quarantine_key=deps.objects.quarantine_target(version.key))
-        deps.repository.put_pending_quarantine(outcome)
+        recorded = deps.repository.put_pending_quarantine(outcome)
+        if recorded is not None:  # a re-delivery of a version already done: nothing to copy again
+            return recorded
         deps.objects.quarantine(version.key, rejected.reason, rejected.detail, version_id=version.version_id)
-    deps.repository.put_outcome(outcome)
-    return outcome
+    return deps.repository.record_outcome(outcome)
 
 
 def _raise_alert(
