@@ -96,7 +96,12 @@ def test_a_redelivered_quarantine_copies_nothing_again() -> None:
     first = process_upload(KEY, deps, version_id="v1")
     objects.objects[KEY] = (b"not an image", GOOD_METADATA)  # the fake's quarantine moved it
     copies: list[str] = []
-    objects.quarantine = lambda key, reason, detail, version_id=None: copies.append(key) or key  # type: ignore[method-assign]
+
+    def copy(key: str, reason: str, detail: str, version_id: str | None = None) -> str:
+        copies.append(key)
+        return key
+
+    objects.quarantine = copy  # type: ignore[method-assign]
     # When it is delivered again
     again = process_upload(KEY, deps, version_id="v1")
     # Then the recorded outcome comes back and nothing was copied
