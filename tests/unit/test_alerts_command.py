@@ -25,5 +25,7 @@ def test_alerts_lists_the_inbox_in_order(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_alerts_without_local_mode_says_how_to_start_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # When alerts are listed with no local mode running
     assert main(["alerts", "--state-dir", str(tmp_path)]) == 1
-    assert "plateguard local" in capsys.readouterr().out
+    # Then one error line on stderr says how to start it
+    assert "plateguard local" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
 
 
 def register(subparsers: Any) -> None:

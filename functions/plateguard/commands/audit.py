@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plateguard.commands.search import TargetError, add_target_arguments, report_error, resolve_target, signed_request
-from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
 
 
 def _add_target_flags(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def _add_target_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", help="deployed stack name: table, bucket and key come from its outputs")
     parser.add_argument("--profile", help="AWS profile (deployed stacks)")
     parser.add_argument("--region", help="AWS region (deployed stacks)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON (= --output json)")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
 
 
@@ -50,13 +50,14 @@ def register(subparsers: Any) -> None:
     digest.set_defaults(func=run_digest)
 
     lookup = actions.add_parser("lookup", help="query audit records through the API (auditors and supervisors)")
-    lookup.add_argument("--since", required=True, help="ISO 8601")
-    lookup.add_argument("--until", required=True, help="ISO 8601")
+    lookup.add_argument("--since", required=True, help="window start, ISO 8601")
+    lookup.add_argument("--until", required=True, help="window end, ISO 8601")
     lookup.add_argument("--username", help="username or principal ARN")
     lookup.add_argument("--plate", help="plate or pattern as searched")
-    lookup.add_argument("--case-number")
-    lookup.add_argument("--limit", type=int)
-    lookup.add_argument("--next-token")
+    lookup.add_argument("--case-number", help="case or incident number as recorded")
+    lookup.add_argument("--limit", type=int, help="page size")
+    lookup.add_argument("--next-token", help="continue a previous lookup")
+    lookup.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(lookup, default_user="auditor")
     lookup.set_defaults(func=run_lookup)
     parser.set_defaults(func=lambda _args: parser.print_help() or 2)
@@ -249,5 +250,26 @@ def run_lookup(args: argparse.Namespace) -> int:
     status, body = signed_request(target, "GET", "/audit", {k: v for k, v in params.items() if v is not None})
     if status != 200:
         return report_error(status, body)
-    print(json.dumps(body, indent=2))
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return 0
+    for event in body["events"]:
+        print(_event_line(event))
+    print(f"{body['count']} event(s)")
+    if body.get("next_token"):
+        print(f"more: --next-token {body['next_token']}")
     return 0
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    """One line a person can scan: when, who, what, the outcome, and the search's recorded reasons."""
+    identity = event.get("userIdentity") or {}
+    who = identity.get("userName") or identity.get("principalId") or identity.get("arn") or "?"
+    request = event.get("requestParameters") or {}
+    details = " ".join(f"{k}={request[k]}" for k in ("plate", "caseNumber", "offenseType") if request.get(k))
+    outcome = event.get("outcome") or ("error " + str(event.get("errorCode")) if event.get("errorCode") else "")
+    return " ".join(
+        part
+        for part in (str(event.get("eventTime", "?")), who, str(event.get("eventName", "?")), outcome, details)
+        if part
+    )

@@ -39,10 +39,10 @@ def register(subparsers: Any) -> None:
     commands = cameras.add_subparsers(dest="cameras_command", metavar="COMMAND", required=True)
 
     add = commands.add_parser("add", help="register a camera; writes its certificate and key to --out")
-    add.add_argument("camera_id")
+    add.add_argument("camera_id", help="the camera's id (letters, digits, -, _)")
     add.add_argument("--name", required=True, help="where it is, e.g. 'Main St & 1st Ave'")
-    add.add_argument("--lat", type=float, required=True)
-    add.add_argument("--lon", type=float, required=True)
+    add.add_argument("--lat", type=float, required=True, help="latitude, -90 to 90")
+    add.add_argument("--lon", type=float, required=True, help="longitude, -180 to 180")
     add.add_argument("--heading", type=float, help="direction it faces, degrees 0-360")
     add.add_argument("--district", dest="region", help="patrol district or area (alert subscriptions filter on it)")
     add.add_argument("--out", type=Path, required=True, help="folder for certificate.pem, private.key, camera.json")
@@ -50,22 +50,23 @@ def register(subparsers: Any) -> None:
     add.set_defaults(func=run_add)
 
     listing = commands.add_parser("list", help="your agency's cameras")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(listing, default_user="admin")
     listing.set_defaults(func=run_list)
 
     show = commands.add_parser("show", help="one camera")
-    show.add_argument("camera_id")
+    show.add_argument("camera_id", help="the camera's id")
     add_target_arguments(show, default_user="admin")
-    show.set_defaults(func=run_show)
+    show.set_defaults(func=run_show, prints_json=True)
 
     retire = commands.add_parser("retire", help="retire a camera: its certificates stop working at once")
-    retire.add_argument("camera_id")
+    retire.add_argument("camera_id", help="the camera's id")
+    retire.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(retire, default_user="admin")
     retire.set_defaults(func=run_retire)
 
     rotate = commands.add_parser("rotate-credentials", help="issue a new certificate; the old ones stop")
-    rotate.add_argument("camera_id")
+    rotate.add_argument("camera_id", help="the camera's id")
     rotate.add_argument("--out", type=Path, required=True, help="folder for the new certificate, key and camera.json")
     add_target_arguments(rotate, default_user="admin")
     rotate.set_defaults(func=run_rotate)
@@ -73,12 +74,12 @@ def register(subparsers: Any) -> None:
     camera = subparsers.add_parser("camera", help="the camera side: upload frames with a camera's certificate")
     camera_commands = camera.add_subparsers(dest="camera_command", metavar="COMMAND", required=True)
     upload = camera_commands.add_parser("upload", help="get temporary credentials and upload frames")
-    upload.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    upload.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help=".jpg, .jpeg or .png files")
     upload.add_argument("--credentials", type=Path, required=True, help="folder written by `cameras add --out`")
     upload.add_argument("--captured-at", help="ISO 8601 with a time zone (default: now)")
-    upload.add_argument("--lat", type=float)
-    upload.add_argument("--lon", type=float)
-    upload.add_argument("--heading", type=float)
+    upload.add_argument("--lat", type=float, help="where the frames were taken (with --lon)")
+    upload.add_argument("--lon", type=float, help="where the frames were taken (with --lat)")
+    upload.add_argument("--heading", type=float, help="direction the camera faced, degrees 0-360")
     upload.set_defaults(func=run_upload)
 
 
@@ -147,6 +148,9 @@ def run_retire(args: argparse.Namespace) -> int:
     body, code = call_api_ok(args, "POST", f"/cameras/{args.camera_id}/retire")
     if body is None:
         return code
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return 0
     revoked = ", ".join(body["deactivated_certificates"]) or "none"
     print(f"retired {body['camera_id']}: certificates deactivated: {revoked}; its uploads are now quarantined")
     return 0

@@ -93,31 +93,37 @@ def _upload(label: str, camera_id: str, body: bytes, now: datetime, ext: str = "
     return Upload(label, key, body, metadata)
 
 
-def _progress(done: int, total: int) -> str:
-    width = 30
-    filled = int(width * done / total) if total else width
-    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-
-
 def run_demo(args: argparse.Namespace) -> int:
+    from plateguard.commands.output import Progress
+
+    progress = Progress(0)  # on a terminal: one bar redrawn in place; piped: nothing
+
+    def show_alert(alert: dict[str, Any]) -> None:
+        progress.clear()
+        print(format_alert(alert), flush=True)
+
     environment = LocalEnvironment(
         state_dir=DEFAULT_STATE_DIR,
-        on_alert=lambda a: print(format_alert(a), flush=True),
+        on_alert=show_alert,
         record_aws_calls=True,  # .plateguard/aws-calls.json: the compliance report's unused-permission section
     )
     print("Starting PlateGuard local mode (moto server on 127.0.0.1, real handlers, ONNX reader)...", flush=True)
     try:
         environment.start()
     except AlreadyRunning as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        return _run(environment, args)
+        return _run(environment, args, progress)
     finally:
+        progress.clear()
         environment.stop()
 
 
-def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
+def _run(environment: LocalEnvironment, args: argparse.Namespace, progress: Any = None) -> int:
+    from plateguard.commands.output import Progress
+
+    progress = progress or Progress(0)
     from plateguard.wiring import ingest as ingest_wiring
 
     print(f"Local AWS at {environment.endpoint_url}; officer API at {environment.state.get('api_url')}", flush=True)
@@ -125,11 +131,11 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     imported_hits = 0
     if args.images:
         if not args.images.is_dir():
-            print(f"error: --images {args.images} is not a directory")
+            print(f"error: --images {args.images} is not a directory", file=sys.stderr)
             return 2
         uploads = directory_uploads(args.images, now)
         if not uploads:
-            print(f"error: no .jpg/.jpeg/.png files in {args.images}")
+            print(f"error: no .jpg/.jpeg/.png files in {args.images}", file=sys.stderr)
             return 2
     else:
         imported_hits = _import_demo_hotlist(environment)
@@ -145,16 +151,19 @@ def _run(environment: LocalEnvironment, args: argparse.Namespace) -> int:
     pending = {u.key: u for u in uploads}
     outcomes: dict[str, ImageOutcome] = {}
     deadline = time.monotonic() + args.timeout
+    progress.total = len(uploads)
     while pending and time.monotonic() < deadline:
         for key in list(pending):
             outcome = repository.get_outcome(key)
             if outcome is None:
                 continue
             outcomes[key] = outcome
+            progress.clear()
             _print_outcome(pending.pop(key), outcome, repository)
-            print(_progress(len(outcomes), len(uploads)), flush=True)
+            progress.update(len(outcomes))
         time.sleep(0.2)
 
+    progress.clear()
     expected_alerts = imported_hits + sum(len(o.alert_ids) for o in outcomes.values())
     if not args.images:
         expected_alerts += _historical_hit(environment)

@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,23 @@ from plateguard.models.routes import Role
 
 
 def format_alert(alert: dict[str, Any]) -> str:
+    """Two lines that fit a terminal: what and where, then (indented) the alert id and its notice."""
     kind = "HISTORICAL ALERT" if alert.get("historical") else "ALERT"
     plate = str(alert.get("plate"))
     if alert.get("match_quality") == "ambiguous":
         plate += f" (listed {alert.get('listed_plate')}, differs at {alert.get('differing_positions')})"
-    return (
+    headline = (
         f"{kind} [{str(alert.get('priority', '?')).upper()}] {alert.get('list_type')} {plate} "
         f"at {alert.get('camera_name')} {alert.get('captured_at')} "
-        f"confidence={alert.get('confidence')} match={alert.get('match_quality')} "
-        f"(alert {alert.get('alert_id')}) - {alert.get('notice')}"
+        f"confidence={alert.get('confidence')} match={alert.get('match_quality')}"
     )
+    details = textwrap.fill(
+        f"alert {alert.get('alert_id')} - {alert.get('notice')}",
+        width=100,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    )
+    return f"{headline}\n{details}"
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +53,7 @@ def register(subparsers: Any) -> None:
         help="in a running local mode: create an IAM user with an access key and a virtual MFA device "
         "(the agency IT's step before `plateguard users add`)",
     )
-    add_user.add_argument("username")
+    add_user.add_argument("username", help="the IAM user name to create")
     add_user.add_argument("--role", required=True, choices=[r.value for r in Role], help="the role it may assume")
     add_user.add_argument("--agency", default=DEMO_AGENCY, help=f"agency (default: {DEMO_AGENCY})")
     add_user.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
@@ -96,7 +104,7 @@ def run_local(args: argparse.Namespace) -> int:
     try:
         environment.start()
     except AlreadyRunning as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     # Ctrl-C and SIGTERM both stop cleanly (a shell may start background jobs with SIGINT ignored).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

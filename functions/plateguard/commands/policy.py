@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=run_check)
 
     schema = actions.add_parser("schema", help="print the policy file's JSON Schema")
-    schema.set_defaults(func=run_schema)
+    schema.set_defaults(func=run_schema, prints_json=True)
 
 
 def run_init(args: argparse.Namespace) -> int:

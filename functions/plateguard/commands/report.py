@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from plateguard.commands.state import DEFAULT_STATE_DIR
 from plateguard.compliance.cli import add_compliance_command
-from plateguard.local.runner import DEFAULT_STATE_DIR
 
 
 def register(subparsers: Any) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from plateguard.commands.search import TargetError, add_target_arguments, call_api_ok
-from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=run_hold_list)
 
     release = hold.add_parser("release", help="release a hold: normal retention resumes")
-    release.add_argument("--hold", dest="hold_id", required=True)
+    release.add_argument("--hold", dest="hold_id", required=True, help="the hold id `retention hold list` shows")
     release.add_argument("--json", action="store_true", help="print the API's JSON response")
     add_target_arguments(release, default_user="supervisor", state_dir=False)
     release.set_defaults(func=run_hold_release)

@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
 
     listing = commands.add_parser("list", help="your agency's sampled searches (supervisors: yours by default)")
     listing.add_argument("--batch", help="one period, e.g. 2026-11, 2026-W09, 2026-Q1")
-    listing.add_argument("--status", choices=[s.value for s in ReviewStatus])
+    listing.add_argument("--status", choices=[s.value for s in ReviewStatus], help="only reviews in this state")
     listing.add_argument("--all", action="store_true", help="also reviews assigned to others (supervisors)")
     listing.add_argument("--json", action="store_true", help="print the API's JSON response")
     add_target_arguments(listing, default_user="supervisor")
@@ -30,17 +30,19 @@ def register(subparsers: Any) -> None:
     decide.add_argument("batch_id", help="the period, e.g. 2026-11")
     decide.add_argument("item", type=int, help="the item number within the period")
     verdict = decide.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--justified", dest="justified", action="store_true")
-    verdict.add_argument("--not-justified", dest="justified", action="store_false")
+    verdict.add_argument("--justified", dest="justified", action="store_true", help="the search was justified")
+    verdict.add_argument(
+        "--not-justified", dest="justified", action="store_false", help="it was not (say why with --notes)"
+    )
     decide.add_argument("--notes", default="", help="what is missing or wrong (required with --not-justified)")
-    decide.add_argument("--json", action="store_true")
+    decide.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(decide, default_user="supervisor")
     decide.set_defaults(func=run_decide)
 
     signing = commands.add_parser("sign-off", help="close a period once every sampled search has a finding")
     signing.add_argument("batch_id", help="the period, e.g. 2026-11")
-    signing.add_argument("--note", default="")
-    signing.add_argument("--json", action="store_true")
+    signing.add_argument("--note", default="", help="a note recorded with the sign-off")
+    signing.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(signing, default_user="supervisor")
     signing.set_defaults(func=run_sign_off)
 

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-
-from plateguard.local.runner import DEFAULT_STATE_DIR, read_state
+from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
 from plateguard.models.routes import Role
 
+# The allowed values are the agency policy's purposes.offense_types (the API refuses others and lists them).
+OFFENSE_TYPE_HELP = (
+    "offense type: one of the agency policy's purposes.offense_types, e.g. stolen-vehicle, robbery, homicide "
+    "(a value not in the policy is refused with the list)"
+)
 _REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 
 
@@ -171,6 +173,9 @@ def signed_request(
     target: ApiTarget, method: str, path: str, params: dict[str, str] | None = None, body: bytes | None = None
 ) -> tuple[int, dict[str, Any]]:
     """Send one SigV4-signed request; return (status, JSON body)."""
+    from botocore.auth import SigV4Auth  # botocore takes ~0.3 s to import: only when a request is sent
+    from botocore.awsrequest import AWSRequest
+
     query = encode_query(params or {})
     url = f"{target.url}{path}" + (f"?{query}" if query else "")
     headers = {"Accept": "application/json"}
@@ -208,8 +213,16 @@ def call_api(
         payload = None if body is None else json.dumps(body).encode()
         return signed_request(target, method, path, params, payload)
     except (TargetError, urllib.error.URLError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return None
+
+
+def print_error(exc: Exception) -> None:
+    """The one stderr line for a target or network failure, with what to do next."""
+    from plateguard.commands.output import describe_error
+
+    described = describe_error(exc)
+    print(f"error: {described[0] if described else exc}", file=sys.stderr)
 
 
 def call_api_ok(
@@ -225,11 +238,24 @@ def call_api_ok(
     return payload, 0
 
 
+# What to do next, by the API's status (appended to the error line).
+_NEXT_STEP = {
+    401: "check your credentials (--profile, --stack, --assume-role)",
+    403: "check who you act as (--as, --assume-role) and that your account may do this",
+    409: "it changed meanwhile: look again, then retry",
+    429: "too many requests: wait a moment and retry",
+}
+
+
 def report_error(status: int, body: Any) -> int:
+    """The API's refusal as one stderr line with what to do next; exit code 1."""
+    hint = _NEXT_STEP.get(status) or ("retry; if it persists, report it with the time" if status >= 500 else "")
+    suffix = f" ({hint})" if hint else ""
     if isinstance(body, dict):
-        print(f"error {status}: {body.get('error', '?')}: {body.get('message', '')}", file=sys.stderr)
+        message = " ".join(str(body.get("message", "")).split())  # one line, whatever the API sent
+        print(f"error {status}: {body.get('error', '?')}: {message}{suffix}", file=sys.stderr)
     else:
-        print(f"error {status}", file=sys.stderr)
+        print(f"error {status}{suffix}", file=sys.stderr)
     return 1
 
 
@@ -246,10 +272,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--bbox", help="area: MIN_LAT,MIN_LON,MAX_LAT,MAX_LON")
     parser.add_argument("--purpose", help="why you are searching (specific, at least 10 characters)")
     parser.add_argument("--case-number", help="case or incident number")
-    parser.add_argument("--offense-type", help="offense type, e.g. stolen-vehicle, robbery, homicide")
+    parser.add_argument("--offense-type", help=OFFENSE_TYPE_HELP)
     parser.add_argument("--limit", type=int, help="page size")
     parser.add_argument("--next-token", help="continue a previous search")
-    parser.add_argument("--json", action="store_true", help="print the API's JSON response")
+    parser.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(parser, default_user="officer")
     parser.set_defaults(func=run_search)
 
@@ -307,7 +333,7 @@ def run_search(args: argparse.Namespace) -> int:
     try:
         status, body = signed_request(target, "GET", "/reads", params)
     except (TargetError, urllib.error.URLError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 2
     if status != 200:
         return report_error(status, body)

@@ -18,13 +18,24 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "subscribe", help="send hot-list alerts to a phone (SMS), email, push endpoint or HTTPS webhook"
     )
-    parser.add_argument("--protocol", required=True, choices=("sms", "email", "application", "https"))
+    parser.add_argument(
+        "--protocol",
+        required=True,
+        choices=("sms", "email", "application", "https"),
+        help="how alerts arrive: %(choices)s (application: a mobile push endpoint)",
+    )
     parser.add_argument("--endpoint", required=True, help="+15551234567, an email address, an SNS endpoint ARN, a URL")
     parser.add_argument("--camera", action="append", default=[], help="only this camera's alerts (repeatable)")
     parser.add_argument("--district", action="append", default=[], help="only this district's cameras (repeatable)")
     parser.add_argument("--list", dest="lists", action="append", default=[], help="only this hot list (repeatable)")
-    parser.add_argument("--priority", action="append", default=[], choices=("high", "medium", "low"))
-    parser.add_argument("--json", action="store_true", help="print the API's JSON response")
+    parser.add_argument(
+        "--priority",
+        action="append",
+        default=[],
+        choices=("high", "medium", "low"),
+        help="only this priority (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
     add_target_arguments(parser, default_user="officer")
     parser.set_defaults(func=run_subscribe)
 

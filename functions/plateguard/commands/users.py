@@ -34,22 +34,22 @@ def register(subparsers: Any) -> None:
     listing = actions.add_parser("list", help="the accounts of your agency")
     _common(listing, run_list)
     show = actions.add_parser("show", help="one account")
-    show.add_argument("username")
+    show.add_argument("username", help="the account's username")
     _common(show, run_show)
 
     for name, help_text in (("disable", "disable an account now"), ("separate", "separate an account for good")):
         action = actions.add_parser(name, help=help_text)
-        action.add_argument("username")
+        action.add_argument("username", help="the account's username")
         action.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
         _common(action, run_account_action)
 
     training = actions.add_parser("record-training", help="record a completed training or refresher")
-    training.add_argument("username")
+    training.add_argument("username", help="the account's username")
     training.add_argument("--completed-on", required=True, help="completion date or time (ISO 8601)")
     _common(training, run_record_training)
 
     reactivate = actions.add_parser("reactivate", help="reactivate a disabled account (training must be current)")
-    reactivate.add_argument("username")
+    reactivate.add_argument("username", help="the account's username")
     _common(reactivate, run_reactivate)
     parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 

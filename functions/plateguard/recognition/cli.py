@@ -54,8 +54,9 @@ def run_read(args: argparse.Namespace) -> int:
     """Read every image; a failing image prints an error and the rest go on. Returns the exit code."""
     reader = get_reader(max(1, args.threads))
     failed = 0
+    width = max([len("image"), *(len(path) for path in args.images)])  # columns line up for any path length
     if not args.json:
-        print(f"{'image':40} {'ms':>8}  {'plate':12} {'conf':>6}  box")
+        print(f"{'image':{width}} {'ms':>8}  {'plate':12} {'conf':>6}  box")
     for path in args.images:
         t0 = time.perf_counter()
         image, message = _decode(path)
@@ -64,7 +65,7 @@ def run_read(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps({"image": path, "error": message}), flush=True)
             else:
-                print(f"{path:40} error: {message}", file=sys.stderr, flush=True)
+                print(f"{path}: error: {message}", file=sys.stderr, flush=True)
             continue
         plates = reader.read(image)
         ms = (time.perf_counter() - t0) * 1000.0
@@ -74,11 +75,11 @@ def run_read(args: argparse.Namespace) -> int:
                 flush=True,
             )
         elif not plates:
-            print(f"{path:40} {ms:8.1f}  {'-':12}")
+            print(f"{path:{width}} {ms:8.1f}  {'-':12}")
         else:
             for i, p in enumerate(plates):
                 name, t = (path, f"{ms:8.1f}") if i == 0 else ("", " " * 8)
-                print(f"{name:40} {t}  {p.plate:12} {p.confidence:6.3f}  {list(p.box)}")
+                print(f"{name:{width}} {t}  {p.plate:12} {p.confidence:6.3f}  {list(p.box)}")
     return 1 if failed else 0
 
 
