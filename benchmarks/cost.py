@@ -39,7 +39,6 @@ import argparse
 import ast
 import base64
 import contextlib
-import contextvars
 import dataclasses
 import json
 import math
@@ -570,25 +569,6 @@ class LambdaContext:
         return 300_000
 
 
-@contextlib.contextmanager
-def _context_into_worker_threads() -> Iterator[None]:
-    """Worker threads run their tasks in the submitter's context, so the recorder attributes their calls to
-    the handler (the sweeper lists object versions from a thread pool; a new thread starts with an empty
-    context, where the recorder would count them as nobody's)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    original = ThreadPoolExecutor.submit
-
-    def submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        return original(self, contextvars.copy_context().run, fn, *args, **kwargs)
-
-    ThreadPoolExecutor.submit = submit  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        ThreadPoolExecutor.submit = original  # type: ignore[method-assign]
-
-
 def measure_call(measure: PathMeasure, handler: str, recorder: Any, meter: Meter, run: Callable[[], Any]) -> Any:
     """Run one handler invocation, adding its calls (the recorder's, attributed to `handler`), metered bytes,
     CPU and log bytes to `measure`."""
@@ -598,7 +578,7 @@ def measure_call(measure: PathMeasure, handler: str, recorder: Any, meter: Meter
     first_metered = len(meter.calls)
     meter.recording = True
     excluded = meter.excluded_cpu
-    with _captured_stdout() as log_bytes, _context_into_worker_threads():
+    with _captured_stdout() as log_bytes:
         started = time.process_time()
         try:
             with invoking(handler):

@@ -6,6 +6,7 @@ is due: nothing is scanned and no bucket is listed, so a sweep's cost follows wh
 
 from __future__ import annotations
 
+import contextvars
 import json
 import uuid
 from collections.abc import Iterator
@@ -153,8 +154,11 @@ class S3SweepObjects:
         Each key's versions are listed by the key itself (several at once: the calls wait on the network),
         then deleted 1,000 to a call."""
         unique = list(dict.fromkeys(keys))  # a frame several reads came from is named once
+        # Each listing runs in a copy of this thread's context: a new thread starts with an empty one, and
+        # what the context carries (local mode's record of who makes each AWS call) must follow the work.
+        contexts = [contextvars.copy_context() for _ in unique]
         with ThreadPoolExecutor(max_workers=min(LIST_CONCURRENCY, len(unique) or 1)) as pool:
-            found = pool.map(self._versions, unique)
+            found = pool.map(lambda context, key: context.run(self._versions, key), contexts, unique)
             targets = [target for versions in found for target in versions]
         # Nothing found: nothing to delete (a plain delete would only add a delete marker).
         for start in range(0, len(targets), 1000):
