@@ -118,7 +118,8 @@ def _add_global_options_below(parser: argparse.ArgumentParser) -> None:
 def build_parser(load: Iterable[str] | None = None) -> argparse.ArgumentParser:
     """The `plateguard` parser. `load`: the commands whose modules are imported (default: all); the
     others are listed for `--help` only."""
-    wanted = set(COMMANDS) if load is None else set(load)
+    names = COMMANDS if load is None else [name for name in load if name in COMMANDS]
+    wanted = {COMMANDS[name][0] for name in names}  # modules; one may register several commands
     parser = argparse.ArgumentParser(
         prog="plateguard",
         description="PlateGuard: privacy-first automatic license plate reader backend",
@@ -132,7 +133,7 @@ def build_parser(load: Iterable[str] | None = None) -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMANDS.items():
         if name in subparsers.choices:
             continue  # registered by a module loaded for a command listed earlier
-        if name in wanted and module_name not in loaded:
+        if module_name in wanted and module_name not in loaded:
             importlib.import_module(module_name).register(subparsers)
             loaded.add(module_name)
         else:

@@ -146,6 +146,15 @@ def test_every_argument_has_help_and_every_command_takes_output() -> None:
     assert all(a.choices == ("text", "json", "table") for _, a in arguments if "--output" in a.option_strings)
 
 
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_every_command_parses_on_its_own(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # When a command is run, only its module is loaded; its help must still show
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    assert f"usage: plateguard {command}" in capsys.readouterr().out
+
+
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
