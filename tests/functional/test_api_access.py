@@ -17,6 +17,7 @@ from tests.api_support import (
     ApiWorld,
     api_world,
     arn,
+    clear_caches,
     make_read,
     provisioned_api_world,
 )
@@ -94,19 +95,17 @@ def matrix_world() -> Iterator[ApiWorld]:
 
 @pytest.fixture
 def clean_world(matrix_world: ApiWorld) -> ApiWorld:
-    """The shared account as a fresh one would be for what a route sees: every table but the audit trail
-    emptied, the users as provisioned, no SNS subscriptions. The trail stays (one chain per agency, as in
-    production); each case counts only the records it adds."""
-    from plateguard import schema
-
+    """The shared account as a fresh one is for what a route sees: every table emptied (the audit trail
+    too, so each case reads only its own records), the API's cached containers dropped (a new audit
+    writer starts new chains), no SNS subscriptions, the users as provisioned."""
     dynamodb = matrix_world.dynamodb()
-    for logical_id, table in matrix_world.resources.table_names.items():
-        if logical_id != schema.AUDIT.logical_id:
-            empty_table(dynamodb, table)
+    for table in matrix_world.resources.table_names.values():
+        empty_table(dynamodb, table)
     sns = matrix_world.sns()
     for page in sns.get_paginator("list_subscriptions").paginate():
         for subscription in page["Subscriptions"]:
             sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    clear_caches()
     matrix_world.put_users()
     return matrix_world
 
