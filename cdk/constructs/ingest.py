@@ -23,7 +23,9 @@ from plateguard import schema
 
 INGEST_HANDLER = "plateguard.handlers.ingest.handle_ingest_batch"
 BATCH_SIZE = 5  # 5 frames x ~0.4 s recognition each stays far inside the function timeout
-MEMORY_MB = 2048  # Lambda CPU scales with memory: ~1.2 vCPU for ONNX inference
+# Lambda CPU scales with memory, one full vCPU at 1,769 MB. Recognition runs one ONNX thread (at most one
+# vCPU) and peaks at 530-600 MB (issue 19, measured): more memory buys no speed, less slows every frame.
+MEMORY_MB = 1769
 
 
 class Ingest(Construct):
