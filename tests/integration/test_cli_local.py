@@ -35,6 +35,9 @@ def test_demo_reads_the_frames_alerts_on_the_hot_listed_plate_and_prints_the_sum
     assert "repeat within the dedup window" in result.stdout
     assert "MNB217 (listed 5MNB217, differs at [0])" in result.stdout
     assert "HISTORICAL ALERT [MEDIUM] bolo 3HVW872" in result.stdout
+    # Piped: no progress bar at all, and alert lines that fit a terminal
+    assert "[#" not in result.stdout + result.stderr
+    assert all(len(line) <= 150 for line in result.stdout.splitlines() if "ALERT [" in line)
     assert "-> confirmed" in result.stdout and "-> misread" in result.stdout
     assert re.search(r"hotlist_entries\s+deleted=1", result.stdout)  # the seeded expired entry, swept
     # Oversight: a dormant account disabled, the month's searches sampled and reviewed, the report written
@@ -63,7 +66,7 @@ def test_local_writes_its_state_refuses_a_second_instance_and_stops_cleanly(tmp_
             assert state[name]
         # When a second instance starts, Then it says so and exits non-zero
         second = subprocess.run([*CLI, "local"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-        assert second.returncode != 0 and "already running" in second.stdout
+        assert second.returncode != 0 and "already running" in second.stderr
         # When the first gets Ctrl-C, Then it stops cleanly and removes its state file
         first.send_signal(signal.SIGINT)
         output, _ = first.communicate(timeout=30)

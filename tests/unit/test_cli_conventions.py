@@ -7,6 +7,7 @@ The API is faked at the HTTP layer (plateguard.commands.search.signed_request); 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -358,3 +359,45 @@ def test_broken_pipe_ends_quietly() -> None:
         assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
         status = result.stderr.strip().splitlines()[-1]
         assert status in ("status=0", "status=141"), result.stderr
+
+
+# -- long-running commands: progress and alert lines ---------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_in_place_on_a_terminal_and_is_silent_when_piped() -> None:
+    from plateguard.commands.output import Progress
+
+    # Given a terminal and a pipe
+    terminal, pipe = _Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(10, stream=stream)
+        # When ten images are processed
+        for done in range(1, 11):
+            progress.update(done)
+        progress.clear()
+    # Then the terminal got one line redrawn with carriage returns (no newline), the pipe nothing
+    assert "\n" not in terminal.getvalue() and terminal.getvalue().count("\r[") == 10
+    assert "] 10/10" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_an_alert_fits_a_terminal() -> None:
+    from plateguard.commands.local import format_alert
+
+    alert = {"plate": "7KDR394", "priority": "high", "list_type": "stolen-vehicle", "camera_name": "Main St & 1st Ave",
+             "captured_at": "2026-12-02T16:59:12.079052+00:00", "confidence": 0.97, "match_quality": "exact",
+             "alert_id": "38065bcbb5a4f8e0f1dcc6fc", "historical": True,
+             "notice": "Visually confirm the plate against the image and re-check the hot-list record before any "
+                       "enforcement action."}  # fmt: skip
+    lines = format_alert(alert).splitlines()
+    assert lines[0] == (
+        "HISTORICAL ALERT [HIGH] stolen-vehicle 7KDR394 at Main St & 1st Ave 2026-12-02 16:59:12Z "
+        "confidence=0.97 match=exact"
+    )
+    assert all(len(line) <= 120 for line in lines)
+    assert "38065bcbb5a4f8e0f1dcc6fc" in lines[1]

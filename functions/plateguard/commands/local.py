@@ -8,12 +8,24 @@ import signal
 import sys
 import textwrap
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from plateguard.local.runner import DEFAULT_STATE_DIR, AlreadyRunning, LocalEnvironment
 from plateguard.local.users import DEMO_AGENCY
 from plateguard.models.routes import Role
+
+
+def _when(value: Any) -> str:
+    """`2026-12-02 13:59:12Z`: to the second, UTC (the alert's JSON keeps the full timestamp)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + ("Z" if moment.tzinfo is not None else "")
 
 
 def format_alert(alert: dict[str, Any]) -> str:
@@ -24,7 +36,7 @@ def format_alert(alert: dict[str, Any]) -> str:
         plate += f" (listed {alert.get('listed_plate')}, differs at {alert.get('differing_positions')})"
     headline = (
         f"{kind} [{str(alert.get('priority', '?')).upper()}] {alert.get('list_type')} {plate} "
-        f"at {alert.get('camera_name')} {alert.get('captured_at')} "
+        f"at {alert.get('camera_name')} {_when(alert.get('captured_at'))} "
         f"confidence={alert.get('confidence')} match={alert.get('match_quality')}"
     )
     details = textwrap.fill(
