@@ -156,6 +156,16 @@ def test_every_command_parses_on_its_own(command: str, capsys: pytest.CaptureFix
     assert f"usage: plateguard {command}" in capsys.readouterr().out
 
 
+def test_offense_type_help_lists_the_starter_policys_values() -> None:
+    import yaml
+
+    from plateguard.policy.starter import starter_policy
+
+    policy = yaml.safe_load(starter_policy("CA", "Test Police Department"))
+    assert list(search.STARTER_OFFENSE_TYPES) == policy["purposes"]["offense_types"]
+    assert all(value in search.OFFENSE_TYPE_HELP for value in search.STARTER_OFFENSE_TYPES)
+
+
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--version"])

@@ -20,10 +20,15 @@ from urllib.parse import quote
 from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
 from plateguard.models.routes import Role
 
-# The allowed values are the agency policy's purposes.offense_types (the API refuses others and lists them).
+# The allowed values are the agency policy's purposes.offense_types (the API refuses others, listing them);
+# `policy init` starts every agency with these (a unit test keeps the list equal to the starter's).
+STARTER_OFFENSE_TYPES = (
+    "stolen-vehicle", "homicide", "robbery", "kidnapping", "missing-person", "amber-alert", "hit-and-run", "carjacking"
+)  # fmt: skip
 OFFENSE_TYPE_HELP = (
-    "offense type: one of the agency policy's purposes.offense_types, e.g. stolen-vehicle, robbery, homicide "
-    "(a value not in the policy is refused with the list)"
+    "offense type: one of the agency policy's purposes.offense_types; a starter policy's are "
+    + ", ".join(STARTER_OFFENSE_TYPES)
+    + " (a value not in the policy is refused with the list)"
 )
 _REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 
