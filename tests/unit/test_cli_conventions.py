@@ -186,9 +186,10 @@ def test_completion_script_is_valid_bash_and_knows_the_commands(capsys: pytest.C
 
 def test_local_state_constants_match_local_mode() -> None:
     from plateguard.commands import state
-    from plateguard.local import runner
+    from plateguard.local import runner, users
 
     assert (state.DEFAULT_STATE_DIR, state.INBOX_FILE) == (runner.DEFAULT_STATE_DIR, runner.INBOX_FILE)
+    assert state.DEMO_AGENCY == users.DEMO_AGENCY
 
 
 # -- --output --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from plateguard.commands.local import format_alert
 from plateguard.commands.search import add_target_arguments, call_api_ok
 from plateguard.commands.state import DEFAULT_STATE_DIR, INBOX_FILE, read_state
 
@@ -81,7 +82,5 @@ def _print_new(inbox: Path, position: int, as_json: bool) -> int:
                 break  # a line still being written: read it next time
             position += len(line.encode())
             alert = json.loads(line)
-            from plateguard.commands.local import format_alert  # imports local mode: only once there is an alert
-
             print(json.dumps(alert) if as_json else format_alert(alert), flush=True)
     return position

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from plateguard.local.runner import DEFAULT_STATE_DIR, AlreadyRunning, LocalEnvironment
-from plateguard.local.users import DEMO_AGENCY
-from plateguard.models.routes import Role
+from plateguard.commands.state import DEFAULT_STATE_DIR, DEMO_AGENCY
+from plateguard.models.roles import Role
 
 
 def _when(value: Any) -> str:
@@ -106,6 +105,8 @@ def run_add_iam_user(args: argparse.Namespace) -> int:
 
 
 def run_local(args: argparse.Namespace) -> int:
+    from plateguard.local.runner import AlreadyRunning, LocalEnvironment
+
     stop = threading.Event()
     environment = LocalEnvironment(
         state_dir=DEFAULT_STATE_DIR,

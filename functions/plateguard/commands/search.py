@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from plateguard.commands.state import DEFAULT_STATE_DIR, read_state
-from plateguard.models.routes import Role
+from plateguard.models.roles import Role
 
 # The allowed values are the agency policy's purposes.offense_types (the API refuses others, listing them);
 # `policy init` starts every agency with these (a unit test keeps the list equal to the starter's).

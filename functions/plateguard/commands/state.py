@@ -11,6 +11,7 @@ from typing import Any
 
 DEFAULT_STATE_DIR = Path(".plateguard")
 INBOX_FILE = "inbox.jsonl"
+DEMO_AGENCY = "demo-pd"  # the agency local mode seeds (plateguard.local.users)
 
 
 def read_state(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from plateguard.commands.search import add_target_arguments, call_api_ok
-from plateguard.models.routes import Role
+from plateguard.models.roles import Role
 
 _COLUMNS = ("username", "role", "status", "training_expires_at", "last_activity_at", "approved_by")
 
