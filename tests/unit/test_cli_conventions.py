@@ -181,7 +181,17 @@ def test_completion_script_is_valid_bash_and_knows_the_commands(capsys: pytest.C
     checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
     assert "complete -o default -F _plateguard_complete plateguard" in script
-    assert "remove-entry" in script and "stolen-vehicle" in script and "--output" in script
+
+    def complete(*words: str) -> list[str]:
+        shell = f"{script}\nCOMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+        shell += '_plateguard_complete; echo "${COMPREPLY[*]}"'
+        return subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True).stdout.split()
+
+    assert "remove-entry" in complete("plateguard", "hotlist", "")
+    assert complete("plateguard", "hotlist", "create", "x", "--type", "") == [
+        "stolen-vehicle", "wanted-person", "missing-person", "bolo"
+    ]  # fmt: skip
+    assert complete("plateguard", "search", "--output", "") == ["text", "json", "table"]
 
 
 def test_local_state_constants_match_local_mode() -> None:

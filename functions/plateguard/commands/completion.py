@@ -60,8 +60,8 @@ def bash_script(tree: dict[str, dict[str, Any]]) -> str:
         '    case "$typed" in',
     ]
     for path in paths:
-        pattern = "* " + " ".join(path.split()) + " *"
-        lines.append(f"        {shlex.quote(pattern)}) path={shlex.quote(path)} ;;")
+        words = shlex.quote(f" {path} ")  # quoted words between unquoted wildcards
+        lines.append(f"        *{words}*) path={shlex.quote(path)} ;;")
     lines += ["    esac", '    case "$path|$prev" in']
     for path, node in tree.items():
         for option, choices in node["values"].items():
