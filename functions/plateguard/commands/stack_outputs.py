@@ -82,7 +82,9 @@ def stack_outputs(stack: str, profile: str | None, region: str | None, *, client
             client = session.client("cloudformation")
         response = client.describe_stacks(StackName=stack)
     except ProfileNotFound as exc:
-        raise StackOutputsError(f"AWS profile {profile!r} not found: {exc}") from exc
+        raise StackOutputsError(
+            f"AWS profile {profile!r} not found: `aws configure list-profiles` lists the profiles"
+        ) from exc
     except NoCredentialsError as exc:
         raise StackOutputsError(
             f"no AWS credentials to read stack {stack!r} (set --profile or the standard AWS variables)"
