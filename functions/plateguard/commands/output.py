@@ -157,13 +157,13 @@ _CREDENTIALS_HINT = "pass --profile, set AWS_PROFILE or the AWS_* variables, or 
 def describe_error(exc: BaseException) -> tuple[str, int] | None:
     """One line saying what failed and what to do next, and the exit code; None for a bug (traceback).
 
-    Exception classes are matched by module and name so that botocore is not imported to tell them apart.
+    botocore's exceptions are matched by module and name, so that botocore is not imported to tell them apart.
     """
+    from plateguard.commands.search import TargetError
+
     for cause in _chain(exc):
         module, name = type(cause).__module__, type(cause).__name__
-        if isinstance(cause, OutputError):
-            return str(cause), 2
-        if name == "TargetError" and module.startswith("plateguard"):
+        if isinstance(cause, OutputError | TargetError):
             return str(cause), 2
         if module.startswith("botocore"):
             return _describe_botocore(cause, name)
