@@ -187,3 +187,42 @@ def test_subscriptions_cli_lists_and_removes_the_callers_own(
     assert code == 0 and "removed sms +15550001111" in out
     code, out = cli(env, capsys, "subscriptions", "list", "--json", "--as", "supervisor")
     assert code == 0 and subscription_id not in out
+
+
+def test_hot_list_lifecycle_summary_and_read_crop_through_the_cli(
+    env: LocalEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a supervisor creates a list and an officer adds a plate to it
+    create = ["hotlist", "create", "cli-bolo", "--type", "bolo", "--priority", "low", "--owner", "patrol"]
+    code, out = cli(env, capsys, *create, "--max-entry-days", "14", "--as", "supervisor")
+    assert code == 0 and out.startswith("hot list cli-bolo: bolo, priority low"), out
+    add = ["hotlist", "add", "4CLI777", "--list", "cli-bolo", "--reason", "seen near a burglary"]
+    code, out = cli(env, capsys, *add, "--case-number", "C-777", "--as", "officer")
+    assert code == 0, out
+    # When the lists are listed and the new one is exported (as JSON and as CSV)
+    code, out = cli(env, capsys, "hotlist", "list", "--output", "json", "--as", "supervisor")
+    assert code == 0 and "cli-bolo" in [h["name"] for h in json.loads(out)["hotlists"]]
+    code, out = cli(env, capsys, "hotlist", "export", "cli-bolo", "--csv", "--as", "supervisor")
+    # Then the entry is there, with who entered it
+    assert code == 0 and out.splitlines()[1].startswith("4CLI777,"), out
+    # When the entry is removed and the list retired, Then both say so and the list is gone
+    code, out = cli(env, capsys, "hotlist", "remove-entry", "cli-bolo", "4CLI777", "--as", "supervisor")
+    assert (code, out.strip()) == (0, "removed 4CLI777 from cli-bolo")
+    code, out = cli(env, capsys, "hotlist", "delete", "cli-bolo", "--as", "supervisor")
+    assert code == 0 and out.startswith("retired hot list cli-bolo"), out
+    code, out = cli(env, capsys, "hotlist", "list", "--json", "--as", "supervisor")
+    assert "cli-bolo" not in [h["name"] for h in json.loads(out)["hotlists"]]
+
+    # When a supervisor asks for the alert outcome summary, Then it starts with the totals line
+    code, out = cli(env, capsys, "alerts", "summary", "--as", "supervisor")
+    assert code == 0 and out.startswith("alerts="), out
+
+    # Given a stored read, When an officer shows it with --crop, Then the crop image is saved
+    outcome = read_and_wait(env, "6CRP123", seed=41)
+    assert outcome.read_ids, outcome
+    crop = tmp_path / "crop.jpg"
+    why = ["--purpose", "locate the vehicle in case C-900", "--case-number", "C-900", "--offense-type", "robbery"]
+    code, out = cli(env, capsys, "reads", "show", outcome.read_ids[0], *why, "--crop", str(crop), "--as", "officer")
+    assert code == 0, out
+    assert crop.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert f"read_id              {outcome.read_ids[0]}" in out

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         "summary", help="alert outcomes by disposition, false-hit rates per camera and per list (oversight)"
     )
     summary.add_argument("--json", action="store_true", help="print the API's JSON response (= --output json)")
-    add_target_arguments(summary, default_user="supervisor", state_dir=False)
+    add_target_arguments(summary, default_user="supervisor")
     summary.set_defaults(func=run_summary)
 
 
