@@ -74,8 +74,13 @@ class FakeRepository:
             self.outcomes[f"{outcome.source_key}?{outcome.version_id}"] = outcome
         self.outcomes[outcome.source_key] = outcome
 
-    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome:
-        # One conditional write, as DynamoDB's transaction is: nothing is written if the version has an outcome.
+    def record_outcome(
+        self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = (), published: Sequence[Alert] = ()
+    ) -> ImageOutcome:
+        # One conditional write, as DynamoDB's transaction is: nothing is written if the version has an
+        # outcome. The published marks go first, so a failing (or crashing) mark writes nothing else.
+        for alert in published:
+            self.mark_published(alert.agency, alert.alert_id)
         with self.lock:
             if (recorded := self.get_outcome(outcome.source_key, outcome.version_id)) is not None:
                 return recorded
@@ -103,6 +108,9 @@ class FakeRepository:
     def get_alert(self, agency: str, alert_id: str) -> Alert | None:
         return self.alerts.get(alert_id)
 
+    def get_alerts(self, agency: str, alert_ids: Sequence[str]) -> dict[str, Alert]:
+        return {alert_id: self.alerts[alert_id] for alert_id in alert_ids if alert_id in self.alerts}
+
     def put_alert(self, alert: Alert) -> None:
         self.alerts[alert.alert_id] = alert
 
@@ -110,6 +118,14 @@ class FakeRepository:
     def create_alert(self, alert: Alert) -> Alert:
         with self.lock:
             return self.alerts.setdefault(alert.alert_id, alert)
+
+    def create_claimed_alert(self, alert: Alert, claimed_at: datetime) -> Alert | None:
+        with self.lock:
+            if alert.alert_id in self.alerts:
+                return self.alerts[alert.alert_id]
+            self.alerts[alert.alert_id] = dataclasses.replace(alert, status=AlertStatus.PUBLISHING)
+            self.claims[alert.alert_id] = claimed_at
+            return None
 
     def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool:
         with self.lock:

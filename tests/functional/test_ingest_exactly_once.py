@@ -507,15 +507,15 @@ def test_a_delivery_that_read_no_alert_does_not_overwrite_one_stored_meanwhile()
     first = process_upload(KEY, _deps_with(repository, publisher))
     # And a concurrent delivery whose read of the alert happened before the first one stored it
     repository.outcomes.clear()  # it started before the first delivery's outcome existed, too
-    real_get, stale = repository.get_alert, [True]
+    real_get, stale = repository.get_alerts, [True]
 
-    def get_alert(agency: str, alert_id: str) -> Any:
+    def get_alerts(agency: str, alert_ids: Any) -> Any:
         if stale:
             stale.clear()
-            return None
-        return real_get(agency, alert_id)
+            return {}
+        return real_get(agency, alert_ids)
 
-    repository.get_alert = get_alert  # type: ignore[method-assign]
+    repository.get_alerts = get_alerts  # type: ignore[method-assign]
     # When that second delivery stores "its" alert and publishes
     second = process_upload(KEY, _deps_with(repository, publisher))
     # Then the stored alert stays published (no fresh pending copy) and no second message is sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -9,7 +10,7 @@ from typing import Any, cast
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from plateguard.dal.tables import AlertItem, CameraItem, HotListItem, ImageItem, ReadItem
 from plateguard.models.records import (
@@ -209,10 +210,13 @@ class DynamoIngestRepository:
             return self._recorded_outcome(ref)
         return None
 
-    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome:
-        """The frame's reads, the version's outcome and the key's latest-outcome copy (for readers that know
-        only the key) in one transaction, conditional on the version having no outcome yet (a quarantine
-        under way is none): a re-delivery writes nothing and gets the recorded outcome back."""
+    def record_outcome(
+        self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = (), published: Sequence[Alert] = ()
+    ) -> ImageOutcome:
+        """The frame's reads, the version's outcome, the key's latest-outcome copy (for readers that know
+        only the key) and the published marks of the alerts this delivery sent, in one transaction,
+        conditional on the version having no outcome yet (a quarantine under way is none): a re-delivery
+        writes nothing and gets the recorded outcome back (its marks are written on their own)."""
         ref = object_ref(outcome.bucket, outcome.source_key, outcome.version_id)
         items = [image_item(ref, outcome)]
         if ref != outcome.source_key:
@@ -220,6 +224,7 @@ class DynamoIngestRepository:
             # Out of the age index: the version's item ages the frame, and each index entry costs a write.
             latest._age_indexed = False
             items.append(latest)
+        first_mark = len(items) + len(reads)
         try:
             with TransactWrite(connection=_connection(ImageItem)) as transaction:
                 transaction.save(items[0], condition=_no_outcome_yet())
@@ -227,11 +232,28 @@ class DynamoIngestRepository:
                     transaction.save(item)
                 for record in reads:
                     transaction.save(read_item(record))
+                for alert in published:
+                    transaction.update(
+                        AlertItem(alert.agency, alert.alert_id),
+                        actions=[
+                            AlertItem.status.set(AlertStatus.PUBLISHED.value),
+                            AlertItem.publish_claimed_at.remove(),
+                        ],
+                        condition=AlertItem.alert_id.exists(),
+                    )
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if not (reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"):
+            failed = [n for n, r in enumerate(exc.cancellation_reasons) if r and r.code == "ConditionalCheckFailed"]
+            if not failed:
                 raise
-            return self._recorded_outcome(ref)
+            if failed[0] == 0:  # recorded already: only the marks are left to write
+                for alert in published:
+                    self.mark_published(alert.agency, alert.alert_id)
+                return self._recorded_outcome(ref)
+            # An alert gone meanwhile (expired): nothing to mark; the rest is written without it.
+            gone = {published[n - first_mark].alert_id for n in failed if n >= first_mark}
+            if not gone:
+                raise
+            return self.record_outcome(outcome, reads, [a for a in published if a.alert_id not in gone])
         return outcome
 
     def put_outcome(self, outcome: ImageOutcome) -> None:
@@ -284,8 +306,37 @@ class DynamoIngestRepository:
             return None
         return alert_from_item(item)
 
+    def get_alerts(self, agency: str, alert_ids: Sequence[str]) -> dict[str, Alert]:
+        """Several alerts in one consistent read (TransactGetItems: it needs only GetItem, as one get does)."""
+        with TransactGet(connection=_connection(AlertItem)) as transaction:
+            futures = [transaction.get(AlertItem, agency, alert_id) for alert_id in alert_ids]
+        found: dict[str, Alert] = {}
+        for future in futures:
+            try:
+                alert = alert_from_item(future.get())
+            except AlertItem.DoesNotExist:
+                continue
+            found[alert.alert_id] = alert
+        return found
+
     def put_alert(self, alert: Alert) -> None:
         alert_item(alert).save()
+
+    def create_claimed_alert(self, alert: Alert, claimed_at: datetime) -> Alert | None:
+        """Store a new alert already claimed for publishing (create and claim in one conditional put): None
+        when stored, else the alert a concurrent delivery stored first."""
+        item = alert_item(dataclasses.replace(alert, status=AlertStatus.PUBLISHING))
+        item.publish_claimed_at = claimed_at.timestamp()
+        try:
+            item.save(condition=AlertItem.alert_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            existing = self.get_alert(alert.agency, alert.alert_id)
+            if existing is None:  # expired and deleted in between: nothing to race with any more
+                raise
+            return existing
+        return None
 
     def create_alert(self, alert: Alert) -> Alert:
         """Store a new alert unless one with its id exists (a concurrent delivery's): return the stored one."""
@@ -363,12 +414,20 @@ def _no_outcome_yet() -> Any:
     return ImageItem.source_key.does_not_exist() | (ImageItem.outcome == PENDING_QUARANTINE)
 
 
-def _connection(model: type[ImageItem]) -> Connection:
+def _connection(model: type[ImageItem] | type[AlertItem]) -> Connection:
     """The model's own connection (bound region, endpoint and client, reused): a transaction takes one."""
     return model._get_connection().connection
 
 
 def read_item(record: PlateReadRecord) -> ReadItem:
+    item = _read_item(record)
+    if record.crop_key == record.source_key:
+        # No crop of its own to age out (it names its frame, aged by the frame's record): out of the age index.
+        item._age_indexed = False
+    return item
+
+
+def _read_item(record: PlateReadRecord) -> ReadItem:
     return ReadItem(
         read_pk(record.agency, record.plate),
         read_sk(record.captured_at, record.read_id),

@@ -13,6 +13,7 @@ hot-list hit or a low-confidence read); any other read points at its retained fr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
@@ -68,8 +69,11 @@ class ObjectStore(Protocol):
 class IngestRepository(Protocol):
     def get_camera(self, agency: str, camera_id: str) -> Camera | None: ...
     # The frame's reads and its outcome in one write, unless the version's outcome is recorded already:
-    # then nothing is written and the recorded outcome is returned (the exactly-once check).
-    def record_outcome(self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = ()) -> ImageOutcome: ...
+    # then nothing is written and the recorded outcome is returned (the exactly-once check). `published`:
+    # alerts this delivery sent, marked published in the same write (each marked even when it returns early).
+    def record_outcome(
+        self, outcome: ImageOutcome, reads: Sequence[PlateReadRecord] = (), published: Sequence[Alert] = ()
+    ) -> ImageOutcome: ...
     # A quarantine under way: recorded before the copy, so a retry whose original is gone keeps the reason.
     # Returns the version's recorded outcome instead (writing nothing) when it has one.
     def put_pending_quarantine(self, outcome: ImageOutcome) -> ImageOutcome | None: ...
@@ -77,8 +81,13 @@ class IngestRepository(Protocol):
         self, source_key: str, version_id: str | None = None, bucket: str | None = None
     ) -> ImageOutcome | None: ...
     def get_alert(self, agency: str, alert_id: str) -> Alert | None: ...
+    # Several alerts in one consistent read: those that exist, by id.
+    def get_alerts(self, agency: str, alert_ids: Sequence[str]) -> dict[str, Alert]: ...
     def put_alert(self, alert: Alert) -> None: ...
     def create_alert(self, alert: Alert) -> Alert: ...
+    # Store a new alert already claimed for publishing by the caller (one write for create and claim):
+    # None when stored, else the alert a concurrent delivery stored under that id first (nothing written).
+    def create_claimed_alert(self, alert: Alert, claimed_at: datetime) -> Alert | None: ...
     def claim_publish(self, agency: str, alert_id: str, now: datetime, stale_before: datetime) -> bool: ...
     def mark_published(self, agency: str, alert_id: str) -> None: ...
     def release_claim(self, agency: str, alert_id: str) -> None: ...
@@ -181,6 +190,49 @@ def process_upload(
         )
         return deps.repository.record_outcome(outcome)
 
+    frame = _Frame(version, upload, camera, capture, image)
+    owed: list[Alert] = []  # sent by this delivery; marked published with the outcome write
+    try:
+        outcome, reads = _read_plates(frame, plates, deps, now, owed)
+        return _record(outcome, reads, owed, deps)
+    except Exception:
+        # Their messages are out: leaving their claims would re-send them once the claims go stale.
+        for alert in owed:
+            with contextlib.suppress(Exception):
+                deps.repository.mark_published(alert.agency, alert.alert_id)
+        raise
+
+
+def _record(
+    outcome: ImageOutcome, reads: Sequence[PlateReadRecord], owed: Sequence[Alert], deps: IngestDependencies
+) -> ImageOutcome:
+    """The outcome write; retried in place while it carries published marks (a transient failure must not
+    leave a sent alert's claim to go stale and be sent again)."""
+    attempts = MARK_ATTEMPTS if owed else 1
+    for attempt in range(attempts):
+        try:
+            return deps.repository.record_outcome(outcome, reads, owed)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    version: _Version
+    upload: UploadKey
+    camera: Camera
+    capture: CaptureMetadata
+    image: np.ndarray
+
+
+def _read_plates(
+    frame: _Frame, plates: Sequence[RecognizedPlate], deps: IngestDependencies, now: datetime, owed: list[Alert]
+) -> tuple[ImageOutcome, list[PlateReadRecord]]:
+    """Each plate's read, and its alerts sent: the frame's outcome and reads, not yet recorded."""
+    key, version_id, bucket = frame.version.key, frame.version.version_id, frame.version.bucket
+    upload, camera, capture, image = frame.upload, frame.camera, frame.capture, frame.image
     index = deps.hotlists.index_for(upload.agency)
     reads: list[PlateReadRecord] = []
     alert_ids: list[str] = []
@@ -222,7 +274,7 @@ def process_upload(
         )
         reads.append(record)
         for match in matches:
-            alert = _raise_alert(record, match, camera, deps, now)
+            alert = _raise_alert(record, match, camera, deps, now, owed)
             if alert is not None:
                 alert_ids.append(alert.alert_id)
 
@@ -240,8 +292,7 @@ def process_upload(
         read_ids=tuple(r.read_id for r in reads),
         alert_ids=tuple(alert_ids),
     )
-    # Reads and outcome together, last: a crash before it leaves nothing half-recorded for the retry.
-    return deps.repository.record_outcome(outcome, reads)
+    return outcome, reads
 
 
 @dataclass(frozen=True)
@@ -318,12 +369,18 @@ def _quarantine(version: _Version, rejected: RejectedImage, deps: IngestDependen
 
 
 def _raise_alert(
-    record: PlateReadRecord, match: HotListMatch, camera: Camera, deps: IngestDependencies, now: datetime
+    record: PlateReadRecord,
+    match: HotListMatch,
+    camera: Camera,
+    deps: IngestDependencies,
+    now: datetime,
+    owed: list[Alert],
 ) -> Alert | None:
     """Record the alert, then publish it: a crash in between leaves it pending for the retry.
 
     One alert per (listed plate, list, camera) within the dedup window: a repeat read inside the
-    window is counted on the alert it repeats and raises nothing (returns None).
+    window is counted on the alert it repeats and raises nothing (returns None). A new alert is created
+    already claimed (one write) and, once sent, joins `owed`: its published mark rides on the outcome write.
     """
     entry = match.entry
     window = deps.policy.alert_dedup_seconds
@@ -334,9 +391,12 @@ def _raise_alert(
         return stable_id(record.agency, entry.list_name, entry.plate, record.camera_id, scope)
 
     alert_id = window_alert_id(bucket)
-    alert = deps.repository.get_alert(record.agency, alert_id)
-    if alert is None and bucket is not None:
-        previous = deps.repository.get_alert(record.agency, window_alert_id(bucket - 1))
+    # This window's alert and the previous one's, in one read.
+    previous_id = window_alert_id(bucket - 1) if bucket is not None else None
+    stored = deps.repository.get_alerts(record.agency, [i for i in (alert_id, previous_id) if i is not None])
+    alert = stored.get(alert_id)
+    if alert is None and previous_id is not None:
+        previous = stored.get(previous_id)
         if previous is not None and (record.captured_at - previous.captured_at).total_seconds() < window:
             alert = previous
     if alert is not None and alert.read_id != record.read_id:
@@ -356,8 +416,21 @@ def _raise_alert(
             deps.policy.alert_retention_days,
         )
         # Conditional: a concurrent delivery of the same frame may have stored it first; never overwrite
-        # its claim with a fresh pending copy (that let both deliveries publish).
-        alert = deps.repository.create_alert(alert)
+        # its claim with a fresh copy (that let both deliveries publish).
+        claimed_at = deps.clock()
+        existing = deps.repository.create_claimed_alert(alert, claimed_at)
+        if existing is None:
+            sent = publish_alert(
+                dataclasses.replace(alert, status=AlertStatus.PUBLISHING),
+                deps.repository,
+                deps.publisher,
+                deps.clock,
+                claimed=True,
+                mark=False,
+            )
+            owed.append(sent)
+            return sent
+        alert = existing
         if alert.read_id != record.read_id:
             deps.repository.record_repeat(alert.agency, alert.alert_id, record.read_id)
             publish_alert(alert, deps.repository, deps.publisher, deps.clock)
@@ -407,9 +480,15 @@ def publish_alert(
     repository: IngestRepository,
     publisher: AlertPublisher,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    *,
+    claimed: bool = False,
+    mark: bool = True,
 ) -> Alert:
     """Publish an alert at most once: claim it (pending -> publishing, a conditional write), call SNS,
     mark it published. A no-op for a published one.
+
+    `claimed`: the caller created it already claimed. `mark=False`: the caller marks it published (in its
+    own write, retried in place) and gets it back as published.
 
     Raises AlertPublishInFlight when another worker holds a fresh claim, so the caller's message is
     retried: by then the alert is published, or the claim is stale and the retry publishes it.
@@ -417,7 +496,7 @@ def publish_alert(
     if alert.status is AlertStatus.PUBLISHED:
         return alert
     now = clock()
-    if not repository.claim_publish(alert.agency, alert.alert_id, now, now - ALERT_CLAIM_STALE_AFTER):
+    if not claimed and not repository.claim_publish(alert.agency, alert.alert_id, now, now - ALERT_CLAIM_STALE_AFTER):
         current = repository.get_alert(alert.agency, alert.alert_id)
         if current is not None and current.status is AlertStatus.PUBLISHED:
             return current
@@ -428,7 +507,7 @@ def publish_alert(
         # SNS refused it: hand the claim back so the retry publishes now rather than after the bound.
         repository.release_claim(alert.agency, alert.alert_id)
         raise
-    for attempt in range(MARK_ATTEMPTS):
+    for attempt in range(MARK_ATTEMPTS if mark else 0):
         try:
             repository.mark_published(alert.agency, alert.alert_id)
             break
