@@ -85,7 +85,7 @@ S3_FREE = {"DeleteObject", "DeleteObjects", "AbortMultipartUpload"}
 def _cdk_number(path: str, pattern: str, default: float) -> float:
     """A constant of the CDK app as written in its source (the default when it cannot be found)."""
     try:
-        match = re.search(pattern, (ROOT / path).read_text())
+        match = re.search(pattern, (ROOT / path).read_text(), re.MULTILINE)
     except OSError:
         return default
     return float(match.group(1)) if match else default
