@@ -28,14 +28,14 @@ demo: install
 # Tests by cost (docs/architecture.md, "Tests"): unit = pure logic on in-memory fakes (tests/fakes/),
 # functional = handlers on in-process moto, integration = local mode, the CLI and the runbook,
 # infra = the synthesized stack (one synthesis per session). `make test` = lint, typecheck, then every
-# tier in that order in ONE pytest run, so the integration tests that check recorded AWS calls against
-# the stack's IAM policies share the infra tier's synthesis instead of building their own.
+# tier in that order, each in its own pytest process: a tier never sees what another left behind
+# (in one process the unit tier's logging set-up hid a functional test's log records).
 # PYTEST_ARGS passes options through, e.g. `make unit PYTEST_ARGS="-x --durations=10"`.
 TIERS := tests/unit tests/functional tests/integration tests/infra
 PYTEST := $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck
-	$(PYTEST) $(TIERS)
+	@set -e; for tier in $(TIERS); do echo "== $$tier"; $(PYTEST) $$tier; done
 
 unit: install
 	$(PYTEST) tests/unit
