@@ -25,7 +25,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/plateguard demo
 
-# Tests by cost (docs/architecture.md, "Tests"): unit = pure logic on in-memory fakes (tests/fakes/),
+# Tests by cost (docs/architecture.md, "Tests by cost"): unit = pure logic on in-memory fakes (tests/fakes/),
 # functional = handlers on in-process moto, integration = local mode, the CLI and the runbook,
 # infra = the synthesized stack (one synthesis per session). `make test` = lint, typecheck, then every
 # tier in that order, each in its own pytest process: a tier never sees what another left behind
