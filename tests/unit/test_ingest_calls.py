@@ -1,5 +1,5 @@
-"""Ingest's AWS calls per frame (issue 19): a cached camera registry, crops only where a person will look,
-one GET without a HEAD, and the exactly-once check folded into the outcome write."""
+"""Ingest's AWS calls per frame (issue 19): a cached camera registry, one GET without a HEAD, and the
+exactly-once check folded into the outcome write."""
 
 from __future__ import annotations
 
@@ -43,21 +43,6 @@ def test_the_camera_registry_is_read_once_per_ttl_and_a_retirement_is_seen_after
     clock[0] = NOW + timedelta(seconds=deps.policy.camera_cache_seconds)
     assert process_upload(KEY, deps, version_id="v4").reason == "camera_retired"
     assert counted.calls == 2
-
-
-def test_only_hits_and_low_confidence_reads_get_a_stored_crop_others_point_at_their_frame() -> None:
-    # Given a frame with a hot-listed plate, an ordinary plate and a doubtful read
-    deps, objects, repository, _ = make_deps(
-        [plate("7KDR394"), dataclasses.replace(plate("5MNB217"), box=(80, 10, 40, 12)), plate("6ABC123", 0.5)],
-        [HOT_ENTRY],
-    )
-    objects.objects[KEY] = (jpeg(), GOOD_METADATA)
-    # When it is processed
-    process_upload(KEY, deps)
-    # Then the hit and the low-confidence read have crops; the ordinary read names the frame and its box
-    reads = {r.plate: r for r in repository.reads.values()}
-    assert set(objects.crops) == {reads["7KDR394"].crop_key, reads["6ABC123"].crop_key}
-    assert reads["5MNB217"].crop_key == KEY and reads["5MNB217"].box == (80, 10, 40, 12)
 
 
 def test_an_oversized_object_is_refused_on_its_size_without_reading_its_body() -> None:

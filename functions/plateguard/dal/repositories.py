@@ -420,14 +420,6 @@ def _connection(model: type[ImageItem] | type[AlertItem]) -> Connection:
 
 
 def read_item(record: PlateReadRecord) -> ReadItem:
-    item = _read_item(record)
-    if record.crop_key == record.source_key:
-        # No crop of its own to age out (it names its frame, aged by the frame's record): out of the age index.
-        item._age_indexed = False
-    return item
-
-
-def _read_item(record: PlateReadRecord) -> ReadItem:
     return ReadItem(
         read_pk(record.agency, record.plate),
         read_sk(record.captured_at, record.read_id),

@@ -41,17 +41,11 @@ def _frame_objects(item: Any) -> tuple[str, ...]:
     return tuple(key for key in (frame, item.quarantine_key) if key)
 
 
-def _crop_objects(item: Any) -> tuple[str, ...]:
-    """A read's own crop. A read stored without one names its frame instead (logic/ingest.py): the frame
-    goes with its image-outcome record, on the frame's clock, not with each read cut from it."""
-    return () if item.crop_key == item.source_key else (item.crop_key,)
-
-
 def _expired_item(source: str, model: type[Model], item: Any) -> ExpiredItem:
     key, expires_at = _key(model, item), int(item.expires_at)
     if source == "reads":
         item_class = "hit_reads" if item.hit else "non_hit_reads"
-        return ExpiredItem(source, item_class, key, expires_at, read_ids=(item.read_id,), objects=_crop_objects(item))
+        return ExpiredItem(source, item_class, key, expires_at, read_ids=(item.read_id,), objects=(item.crop_key,))
     if source == "alerts":
         return ExpiredItem(source, "alerts", key, expires_at, read_ids=(item.read_id,))
     if source == "hotlist_entries":
@@ -64,7 +58,7 @@ def _expired_item(source: str, model: type[Model], item: Any) -> ExpiredItem:
 def _aged_item(source: str, model: type[Model], item: Any) -> AgedItem:
     key, since = _key(model, item), int(item.age_since)
     if source == "reads":
-        return AgedItem(source, key, since, _crop_objects(item), read_ids=(item.read_id,), hit=bool(item.hit))
+        return AgedItem(source, key, since, (item.crop_key,), read_ids=(item.read_id,), hit=bool(item.hit))
     return AgedItem(source, key, since, _frame_objects(item), read_ids=tuple(item.read_ids or ()))
 
 

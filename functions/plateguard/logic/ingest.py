@@ -1,14 +1,13 @@
 """Ingest: one uploaded camera image in, exactly one outcome out.
 
-Outcomes: reads stored (one per plate), a "no plate" record, or quarantine with a reason. Bad input is
+Outcomes: reads stored (one per plate, each with a crop), a "no plate" record, or quarantine with a reason. Bad input is
 quarantined; infrastructure failures propagate so SQS retries the message and its DLQ catches it in the
 end. The outcome is recorded last, together with the frame's reads, by one conditional write: a
 re-delivered object finds it recorded there and gets the recorded outcome back, so a duplicate yields no
 second read or alert (its alerts are the stored ones: conditional create, published at most once).
 
-AWS calls per ordinary frame: the object GET and that one write (the camera registry is cached per
-container for `IngestPolicy.camera_cache_seconds`). A crop is stored only where a person will look (a
-hot-list hit or a low-confidence read); any other read points at its retained frame and its box.
+AWS calls per ordinary frame: the object GET, the crop PUT and that one write (the camera registry is
+cached per container for `IngestPolicy.camera_cache_seconds`).
 """
 
 from __future__ import annotations
@@ -245,13 +244,9 @@ def _read_plates(
         if not matches and not deps.policy.persist_non_hit_reads:
             continue
         retention = deps.policy.hit_retention_days if matches else deps.policy.read_retention_days
-        if matches or low_confidence:
-            # A person will look at this one (an alert, a read to confirm): its crop is stored.
-            crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
-            deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
-        else:
-            # Anyone else who looks gets the retained frame (it lives as long as this read) and the box.
-            crop_key = key
+        # Every read keeps its crop: the API presigns crops only, never raw frames (cdk/constructs/api.py).
+        crop_key = f"{CROPS_PREFIX}{upload.agency}/{upload.camera_id}/{read_id}.jpg"
+        deps.objects.put_crop(crop_key, encode_jpeg(_crop(image, plate.box)))
         record = PlateReadRecord(
             read_id=read_id,
             agency=upload.agency,
